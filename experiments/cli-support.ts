@@ -1,0 +1,22 @@
+/**
+ * Process edge for every CLI: a UserError becomes one line on stderr and exit code 1; anything
+ * else is a bug and is reported with its stack (exit code 70, EX_SOFTWARE).
+ */
+import { UserError } from '../src/core/errors.ts';
+
+export function runCli(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof UserError) {
+        process.stderr.write(`qossip: ${e.message}\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`qossip: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+        process.exitCode = 70;
+      }
+    },
+  );
+}

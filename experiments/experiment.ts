@@ -1,0 +1,166 @@
+/**
+ * `npm run experiment`: runs one consolidation experiment and writes its run directory.
+ * The only layer that reads flags, files and the clock; everything below it is deterministic.
+ */
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import { UserError } from '../src/core/errors.ts';
+import { POLICY_NAMES } from '../src/policy/registry.ts';
+import { PLACEMENTS } from '../src/model/placement.ts';
+import type { Summary } from '../src/metrics/collector.ts';
+import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
+import { makeWorkload } from './workloads.ts';
+import { simulate } from './simulation.ts';
+import { ensureRunDir, writeConfig, writeResults, writeTiming } from './results.ts';
+import { runCli } from './cli-support.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('npm run experiment --')
+    .usage('$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.')
+    .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
+    .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
+    .option('steps', { type: 'number', describe: 'workload steps of 300 s (default 288 = one day)' })
+    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 1)' })
+    .option('workload', {
+      type: 'string',
+      describe: 'synthetic:<steady|diurnal|spikes|high> or planetlab:<dir> (default synthetic:diurnal)',
+    })
+    .option('policy', { type: 'string', describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)` })
+    .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement (default random)' })
+    .option('seed', { type: 'number', describe: 'seed of every random stream (default 1)' })
+    .option('out', { type: 'string', describe: 'run directory (default runs/<time>-<policy>-<pms>pm-s<seed>)' })
+    .option('config', { type: 'string', describe: 'JSON config file; flags override it' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
+    })
+    .parseAsync();
+
+  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
+  const flags: ConfigOverrides = {
+    pms: args.pms,
+    vms: args.vms,
+    steps: args.steps,
+    roundsPerStep: args['rounds-per-step'],
+    workload: args.workload,
+    policy: args.policy,
+    placement: args.placement as ExperimentConfig['placement'] | undefined,
+    seed: args.seed,
+    out: args.out,
+  };
+  const config = resolveConfig(fromFile, flags);
+  const quiet = args.quiet;
+
+  const t0 = performance.now();
+  const workload = makeWorkload({
+    spec: config.workload,
+    vms: config.vms,
+    pms: config.pms,
+    vmsPerPm: config.vmsPerPm,
+    seed: config.seed,
+  });
+  if (config.steps > workload.maxSteps) {
+    throw new UserError(`--steps ${config.steps} is more than the ${workload.maxSteps} steps of ${config.workload}`);
+  }
+  const resolved: ExperimentConfig = { ...config, vms: workload.vmCount };
+  const dir = config.out ?? defaultRunDir(resolved);
+  ensureRunDir(dir);
+  writeConfig(dir, resolved, { workloadName: workload.name });
+
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nqossip: interrupted; finishing the current step and writing partial results\n');
+  };
+  process.on('SIGINT', onSigint);
+  const bar =
+    !quiet && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: 'steps {bar} {value}/{total} | active {active} | migrations {mig} | {eta_formatted} left', stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  const steps = Math.min(config.steps, workload.maxSteps);
+  bar?.start(steps, 0, { active: '-', mig: 0 });
+  let migrations = 0;
+  const t1 = performance.now();
+  const result = await simulate(resolved, workload, {
+    onStep: (row) => {
+      migrations += row.migrations;
+      bar?.increment(1, { active: row.activePms, mig: migrations });
+    },
+    shouldStop: () => stop,
+  });
+  const t2 = performance.now();
+  bar?.stop();
+  process.off('SIGINT', onSigint);
+  writeResults(dir, result);
+  const simulateSeconds = (t2 - t1) / 1000;
+  writeTiming(dir, {
+    setupSeconds: (t1 - t0) / 1000,
+    simulateSeconds,
+    wallSeconds: (performance.now() - t0) / 1000,
+    stepsPerSecond: result.rows.length / simulateSeconds,
+    messagesPerSecond: result.summary.messages / simulateSeconds,
+  });
+  if (!quiet) printSummary(result.summary, resolved, dir, simulateSeconds, result.truncated);
+  return result.truncated ? 130 : 0;
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function defaultRunDir(c: ExperimentConfig): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join('runs', `${t}-${c.policy}-${c.pms}pm-s${c.seed}`);
+}
+
+function printSummary(s: Summary, c: ExperimentConfig, dir: string, seconds: number, truncated: boolean): void {
+  const pct = (x: number) => `${(100 * x).toFixed(3)} %`;
+  const t = new Table({
+    head: ['metric', 'value'],
+    style: { head: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  t.push(
+    ['workload', `${c.workload} · ${c.pms} PMs · ${s.vms} VMs · ${s.steps} steps × ${c.roundsPerStep} rounds`],
+    ['policy', `${c.policy} (seed ${c.seed})`],
+    ['energy', `${s.energyKWh.toFixed(2)} kWh`],
+    ['active PMs (mean)', `${s.activePmsMean.toFixed(1)} = ${s.activeToLowerBound.toFixed(3)} × lower bound ${s.lowerBoundMean.toFixed(1)}`],
+    ['sleeping PMs', `mean ${s.sleepingPmsMean.toFixed(1)}, at end ${s.sleepingPmsFinal}`],
+    ['migrations', `${s.migrations}`],
+    ['sleeps / wakes', `${s.sleeps} / ${s.wakes}`],
+    ['SLATAH', pct(s.slatah)],
+    ['PDM', pct(s.pdm)],
+    ['SLAV', s.slav.toExponential(3)],
+    ['ESV', s.esv.toExponential(3)],
+    ['messages', `${s.messages}`],
+    ['wall time', `${seconds.toFixed(2)} s (simulation)`],
+  );
+  process.stdout.write(`${t.toString()}\n`);
+  if (truncated) process.stdout.write('run interrupted: partial results\n');
+  process.stdout.write(`results: ${dir}/{config.json,steps.csv,nodes.csv,summary.json,timing.json}\n`);
+}
+
+runCli(() => main(hideBin(process.argv)));

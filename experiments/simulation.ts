@@ -1,0 +1,156 @@
+/**
+ * The composition root of a run: builds the datacenter (the physical world), one PM agent per
+ * host with its own policy, peer sampler and random stream, the transport and the engine, then
+ * drives steps and rounds and collects metrics. Pure with respect to the outside world: it reads
+ * no flags, files or clocks, so one config and seed give one result.
+ */
+import { Rng } from '../src/core/rng.ts';
+import { invariant } from '../src/core/errors.ts';
+import { CycleEngine } from '../src/engine/cycle-engine.ts';
+import { Datacenter } from '../src/model/datacenter.ts';
+import { HOST_TYPES, VM_TYPES } from '../src/model/hardware.ts';
+import { initialPlacement } from '../src/model/placement.ts';
+import { MetricsCollector, type NodeRow, type StepRow, type Summary } from '../src/metrics/collector.ts';
+import { policyEntry } from '../src/policy/registry.ts';
+import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
+import type { Transport } from '../src/transport/transport.ts';
+import type { Workload } from '../src/workload/workload.ts';
+import type { Message } from '../protocols/messages.ts';
+import type { Effects } from '../protocols/node-state.ts';
+import { PeerSamplingUniform } from '../protocols/peer-sampling.ts';
+import { PmAgent } from '../nodes/pm-agent.ts';
+import type { ExperimentConfig } from './config.ts';
+
+export interface SimulationHooks {
+  /** Called after every step with its row. */
+  onStep?(row: StepRow): void;
+  /** Polled between steps; returning true ends the run early (the result is marked truncated). */
+  shouldStop?(): boolean;
+  /** Wraps the transport (e.g. with fault injection in tests). */
+  wrapTransport?(t: Transport<Message>): Transport<Message>;
+}
+
+export interface SimulationResult {
+  summary: Summary;
+  rows: StepRow[];
+  nodes: NodeRow[];
+  /** True when the run stopped before `config.steps` (shouldStop). */
+  truncated: boolean;
+  agents: PmAgent[];
+  datacenter: Datacenter;
+}
+
+export async function simulate(
+  config: ExperimentConfig,
+  workload: Workload,
+  hooks: SimulationHooks = {},
+): Promise<SimulationResult> {
+  const rng = new Rng(config.seed);
+  const pms = config.pms;
+  const vmCount = workload.vmCount;
+  const hosts = Array.from({ length: pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
+  const vms = Array.from({ length: vmCount }, (_, i) => VM_TYPES[i % VM_TYPES.length]!);
+  const placement = initialPlacement(
+    Float64Array.from(hosts, (h) => h.ramMb),
+    Float64Array.from(vms, (v) => v.ramMb),
+    config.placement,
+    rng.fork('placement'),
+  );
+  const dc = new Datacenter(hosts, vms, placement, {
+    stepSeconds: workload.stepSeconds,
+    sleepPowerW: config.datacenter.sleepPowerW,
+    migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
+  });
+  const metrics = new MetricsCollector(pms);
+  const inner = new TransportInMemory<Message>(pms);
+  const transport = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
+
+  const fx: Effects = {
+    send: (m) => transport.send(m),
+    migrated: (vm, from, to) => {
+      dc.onMigration(vm, from, to);
+      metrics.onMigration(from, to);
+    },
+    slept: (node) => {
+      dc.onSleep(node);
+      metrics.onSleep(node);
+    },
+    woke: (node) => {
+      dc.onWake(node);
+      metrics.onWake(node);
+    },
+    rewarded: (_node, role, r) => metrics.onReward(role, r),
+    rejected: () => metrics.onInvalidMessage(),
+  };
+  // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
+  const sensor = { cpuMips: (vm: number) => dc.vmCpuMips[vm]!, ramMb: (vm: number) => dc.vmRamMb[vm]! };
+
+  const hosted: number[][] = Array.from({ length: pms }, () => []);
+  placement.forEach((h, vm) => hosted[h]!.push(vm));
+  const entry = policyEntry(config.policy);
+  const nodeRngs = rng.fork('nodes');
+  const agents = hosts.map((h, id) => {
+    const nodeRng = nodeRngs.fork(id);
+    return new PmAgent(
+      {
+        id,
+        cpuCapMips: dc.cpuCapMips[id]!,
+        ramCapMb: dc.ramCapMb[id]!,
+        vms: hosted[id]!,
+        asleep: hosted[id]!.length === 0,
+        policy: entry.create({ nodeId: id, rng: nodeRng.fork('policy') }, { qlearning: config.qlearning }),
+        sampler: new PeerSamplingUniform(id, pms),
+        rng: nodeRng.fork('protocol'),
+        sensor,
+        options: config.protocol,
+      },
+      fx,
+    );
+  });
+  const engine = new CycleEngine<Message>(agents, transport);
+
+  const util = new Float64Array(vmCount);
+  const steps = Math.min(config.steps, workload.maxSteps);
+  let truncated = false;
+  for (let step = 0; step < steps; step++) {
+    if (hooks.shouldStop?.()) {
+      truncated = true;
+      break;
+    }
+    workload.cpuUtilAt(step, util);
+    dc.beginStep(step, util);
+    engine.startStep(step);
+    for (let r = 0; r < config.roundsPerStep; r++) {
+      const { messages } = await engine.runRound();
+      metrics.onMessages(messages);
+    }
+    hooks.onStep?.(metrics.endStep(dc.endStep(), dc.awake));
+  }
+  await transport.close();
+  if (!hooks.wrapTransport) checkConservation(agents, dc);
+  return {
+    summary: metrics.summary(vmCount),
+    rows: metrics.rows,
+    nodes: metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
+    truncated,
+    agents,
+    datacenter: dc,
+  };
+}
+
+/** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */
+export function checkConservation(agents: readonly PmAgent[], dc: Datacenter): void {
+  const seen = new Uint8Array(dc.vmCount);
+  for (const a of agents) {
+    const s = a.state;
+    invariant(!s.asleep || s.vms.length === 0, () => `sleeping PM ${s.id} holds ${s.vms.length} VMs`);
+    invariant(s.asleep === (dc.awake[s.id] === 0), () => `PM ${s.id} and the datacenter disagree on its sleep`);
+    for (const vm of s.vms) {
+      invariant(seen[vm] === 0, () => `VM ${vm} is owned twice`);
+      invariant(dc.vmHost[vm] === s.id, () => `VM ${vm} owned by ${s.id} but runs on ${dc.vmHost[vm]}`);
+      seen[vm] = 1;
+    }
+  }
+  const missing = seen.indexOf(0);
+  invariant(missing < 0, () => `VM ${missing} has no owner`);
+}

@@ -1,0 +1,102 @@
+/**
+ * The consolidation protocol's wire format. Message type numbers are part of the protocol:
+ * the list is append-only, and every message carries PROTOCOL_VERSION (memberlist's net.go rule).
+ * All messages share one flat shape (unused fields are 0 / -1 / null) so that the hot path stays
+ * monomorphic and a message is one small object.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+export const MsgType = {
+  /** Initiator → peer: my load; let us decide who sends. */
+  Probe: 1,
+  /** Peer → initiator: you are the sender; offer me VMs. Carries the peer's load. */
+  Invite: 2,
+  /** Peer → initiator: no exchange now (busy sending, or nothing to send). */
+  Decline: 3,
+  /** A sleeping PM's management controller → initiator: I am asleep. */
+  Asleep: 4,
+  /** Overloaded PM → sleeping PM: wake up and take my VMs (answered like a Probe). */
+  Wake: 5,
+  /** Sender → recipient: take this VM (id, CPU in MIPS, RAM in MB)? */
+  Offer: 6,
+  /** Recipient → sender: accepted; its RAM is reserved for you. */
+  Accept: 7,
+  /** Recipient → sender: rejected (by φin, RAM, or because it is sending itself). */
+  Reject: 8,
+  /** Sender → recipient: the VM itself; commit it against your reservation. */
+  Transfer: 9,
+  /** Recipient → sender: committed; the VM is mine now. */
+  Done: 10,
+  /** Recipient → sender: transfer refused (reservation expired); the VM stays yours. */
+  Nack: 11,
+  /** Cyclon shuffle request carrying view entries. */
+  Shuffle: 12,
+  /** Cyclon shuffle reply carrying view entries. */
+  ShuffleReply: 13,
+} as const;
+
+export type MsgTypeCode = (typeof MsgType)[keyof typeof MsgType];
+
+export const MSG_TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(MsgType).map(([k, v]) => [v, k]),
+);
+
+/** Flag bits in `Message.flags`. */
+export const MsgFlag = {
+  /** The sending PM is overloaded (some resource at or above capacity). */
+  Overloaded: 1,
+} as const;
+
+export interface Message {
+  /** Protocol version (PROTOCOL_VERSION). */
+  v: number;
+  type: MsgTypeCode;
+  from: number;
+  to: number;
+  /** Sender's sequence number, strictly increasing per sender; retransmissions reuse it. */
+  seq: number;
+  /** For a reply: the `seq` of the request it answers; 0 otherwise. */
+  re: number;
+  /** Offer / Transfer: VM id; -1 otherwise. */
+  vm: number;
+  /** Offer / Transfer: the VM's CPU demand in MIPS. */
+  cpuMips: number;
+  /** Offer / Transfer: the VM's RAM in MB. */
+  ramMb: number;
+  /** Probe / Invite / Wake: sender's CPU utilisation (0..1+). */
+  cpuUtil: number;
+  /** Probe / Invite / Wake: sender's RAM utilisation (0..1). */
+  ramUtil: number;
+  /** Probe / Invite / Wake: number of VMs the sender holds. */
+  vmCount: number;
+  /** MsgFlag bits. */
+  flags: number;
+  /** Shuffle / ShuffleReply: node ids of the view entries sent; null otherwise. */
+  peers: number[] | null;
+}
+
+export function message(type: MsgTypeCode, from: number, to: number, seq: number, re = 0): Message {
+  return {
+    v: PROTOCOL_VERSION,
+    type,
+    from,
+    to,
+    seq,
+    re,
+    vm: -1,
+    cpuMips: 0,
+    ramMb: 0,
+    cpuUtil: 0,
+    ramUtil: 0,
+    vmCount: 0,
+    flags: 0,
+    peers: null,
+  };
+}
+
+export function describeMessage(m: Message): string {
+  const name = MSG_TYPE_NAMES[m.type] ?? `type${m.type}`;
+  const vm = m.vm >= 0 ? ` vm=${m.vm}` : '';
+  return `${name} ${m.from}→${m.to} seq=${m.seq}${m.re ? ` re=${m.re}` : ''}${vm}`;
+}

@@ -1,0 +1,46 @@
+/**
+ * CSV rendering of result rows (csv-stringify). Column names are snake_case and documented in the
+ * README; numbers are written with enough digits to round-trip and without locale formatting.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { NodeRow, StepRow } from './collector.ts';
+
+export const STEP_COLUMNS: readonly [string, (r: StepRow) => number][] = [
+  ['step', (r) => r.step],
+  ['active_pms', (r) => r.activePms],
+  ['sleeping_pms', (r) => r.sleepingPms],
+  ['overloaded_pms', (r) => r.overloadedPms],
+  ['lower_bound', (r) => r.lowerBound],
+  ['migrations', (r) => r.migrations],
+  ['sleeps', (r) => r.sleeps],
+  ['wakes', (r) => r.wakes],
+  ['energy_kwh', (r) => r.energyKWh],
+  ['slatah', (r) => r.slatah],
+  ['pdm', (r) => r.pdm],
+  ['messages', (r) => r.messages],
+  ['reward_out_mean', (r) => r.rewardOutMean],
+  ['reward_out_count', (r) => r.rewardOutCount],
+  ['reward_in_mean', (r) => r.rewardInMean],
+  ['reward_in_count', (r) => r.rewardInCount],
+];
+
+export const NODE_COLUMNS: readonly [string, (r: NodeRow) => number][] = [
+  ['node', (r) => r.node],
+  ['sleep_count', (r) => r.sleepCount],
+  ['wake_count', (r) => r.wakeCount],
+  ['steps_asleep', (r) => r.stepsAsleep],
+  ['migrations_in', (r) => r.migrationsIn],
+  ['migrations_out', (r) => r.migrationsOut],
+  ['final_vms', (r) => r.finalVms],
+  ['final_asleep', (r) => (r.finalAsleep ? 1 : 0)],
+];
+
+function toCsv<R>(rows: readonly R[], columns: readonly [string, (r: R) => number][]): string {
+  return stringify(
+    rows.map((r) => columns.map(([, f]) => f(r))),
+    { header: true, columns: columns.map(([name]) => name) },
+  );
+}
+
+export const stepsCsv = (rows: readonly StepRow[]) => toCsv(rows, STEP_COLUMNS);
+export const nodesCsv = (rows: readonly NodeRow[]) => toCsv(rows, NODE_COLUMNS);

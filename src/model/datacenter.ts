@@ -1,0 +1,168 @@
+/**
+ * The physical world (CloudSim's datacenter, reduced to what consolidation needs): hosts, VMs,
+ * where each VM runs, and each step's demand. It observes the agents' events (migrations, sleeps,
+ * wakes) to keep its placement true, and integrates energy and SLA over each step (Beloglazov &
+ * Buyya 2012: SLATAH, PDM). It never decides anything.
+ */
+import { invariant } from '../core/errors.ts';
+import { hostCpuMips, powerW, type HostType, type VmType } from './hardware.ts';
+import { activePmLowerBound, sortedDescending } from './lower-bound.ts';
+
+export interface DatacenterOptions {
+  /** Length of a step, in seconds. */
+  stepSeconds: number;
+  /** Power drawn by a sleeping host, in watts. */
+  sleepPowerW: number;
+  /** Fraction (0..1) of a migrating VM's CPU lost during the migration. */
+  migrationCpuOverhead: number;
+}
+
+/** Physical measurements of one step. */
+export interface StepStats {
+  step: number;
+  activePms: number;
+  sleepingPms: number;
+  /** Active hosts whose CPU demand reached capacity (100 % utilisation). */
+  overloadedPms: number;
+  lowerBound: number;
+  migrations: number;
+  energyKWh: number;
+  /** Host-seconds active hosts spent at 100 % CPU during the step. */
+  overloadSeconds: number;
+  /** Host-seconds of active hosts during the step. */
+  activeSeconds: number;
+  /** CPU requested by all VMs over the step, in MI (MIPS × s). */
+  cpuRequestedMi: number;
+  /** CPU lost to migrations during the step, in MI. */
+  cpuLostMi: number;
+  /** Σ CPU demand / Σ CPU capacity of active hosts (0..1+). */
+  activeCpuUtil: number;
+}
+
+export class Datacenter {
+  readonly hostCount: number;
+  readonly vmCount: number;
+  readonly cpuCapMips: Float64Array;
+  readonly ramCapMb: Float64Array;
+  readonly vmMips: Float64Array;
+  readonly vmRamMb: Float64Array;
+  /** Current CPU demand of each VM, in MIPS. */
+  readonly vmCpuMips: Float64Array;
+  /** Host each VM runs on. */
+  readonly vmHost: Int32Array;
+  /** 1 while a host is awake. */
+  readonly awake: Uint8Array;
+  private readonly hostVmCount: Int32Array;
+  private readonly hostCpu: Float64Array;
+  private readonly cpuCapDesc: Float64Array;
+  private readonly ramCapDesc: Float64Array;
+  private stepMigrations = 0;
+  private stepCpuLostMi = 0;
+  step = -1;
+
+  constructor(
+    readonly hosts: readonly HostType[],
+    readonly vms: readonly VmType[],
+    placement: Int32Array,
+    readonly options: DatacenterOptions,
+  ) {
+    this.hostCount = hosts.length;
+    this.vmCount = vms.length;
+    invariant(placement.length === vms.length, 'placement must give a host for every VM');
+    this.cpuCapMips = Float64Array.from(hosts, hostCpuMips);
+    this.ramCapMb = Float64Array.from(hosts, (h) => h.ramMb);
+    this.vmMips = Float64Array.from(vms, (v) => v.mips);
+    this.vmRamMb = Float64Array.from(vms, (v) => v.ramMb);
+    this.vmCpuMips = new Float64Array(vms.length);
+    this.vmHost = Int32Array.from(placement);
+    this.hostVmCount = new Int32Array(hosts.length);
+    this.hostCpu = new Float64Array(hosts.length);
+    for (const h of placement) this.hostVmCount[h]!++;
+    this.awake = Uint8Array.from(this.hostVmCount, (c) => (c > 0 ? 1 : 0));
+    this.cpuCapDesc = sortedDescending(this.cpuCapMips);
+    this.ramCapDesc = sortedDescending(this.ramCapMb);
+  }
+
+  /** Starts step `step` with each VM's CPU utilisation (0..1 of its requested MIPS). */
+  beginStep(step: number, cpuUtil: Float64Array): void {
+    this.step = step;
+    for (let vm = 0; vm < this.vmCount; vm++) this.vmCpuMips[vm] = cpuUtil[vm]! * this.vmMips[vm]!;
+    this.stepMigrations = 0;
+    this.stepCpuLostMi = 0;
+  }
+
+  /** Seconds a VM's live migration takes: its RAM over half the host's bandwidth (CloudSim). */
+  migrationSeconds(vm: number, host: number): number {
+    const mbPerSecond = this.hosts[host]!.bandwidthMbps / 8 / 2;
+    return this.vmRamMb[vm]! / mbPerSecond;
+  }
+
+  onMigration(vm: number, from: number, to: number): void {
+    invariant(this.vmHost[vm] === from, () => `VM ${vm} migrated from ${from} but runs on ${this.vmHost[vm]}`);
+    invariant(this.awake[to] === 1, () => `VM ${vm} migrated to sleeping host ${to}`);
+    this.vmHost[vm] = to;
+    this.hostVmCount[from]!--;
+    this.hostVmCount[to]!++;
+    this.stepMigrations++;
+    this.stepCpuLostMi +=
+      this.options.migrationCpuOverhead * this.vmCpuMips[vm]! * this.migrationSeconds(vm, from);
+  }
+
+  onSleep(host: number): void {
+    invariant(this.hostVmCount[host] === 0, () => `host ${host} went to sleep holding ${this.hostVmCount[host]} VMs`);
+    this.awake[host] = 0;
+  }
+
+  onWake(host: number): void {
+    this.awake[host] = 1;
+  }
+
+  vmsOn(host: number): number {
+    return this.hostVmCount[host]!;
+  }
+
+  /** Integrates energy and SLA over the step with the placement the agents reached. */
+  endStep(): StepStats {
+    const dt = this.options.stepSeconds;
+    const hostCpu = this.hostCpu;
+    hostCpu.fill(0);
+    let cpuDemand = 0;
+    let ramDemand = 0;
+    for (let vm = 0; vm < this.vmCount; vm++) {
+      const c = this.vmCpuMips[vm]!;
+      hostCpu[this.vmHost[vm]!]! += c;
+      cpuDemand += c;
+      ramDemand += this.vmRamMb[vm]!;
+    }
+    let active = 0;
+    let overloaded = 0;
+    let watts = 0;
+    let activeCap = 0;
+    for (let h = 0; h < this.hostCount; h++) {
+      if (this.awake[h] === 0) {
+        watts += this.options.sleepPowerW;
+        continue;
+      }
+      active++;
+      const cap = this.cpuCapMips[h]!;
+      activeCap += cap;
+      const u = hostCpu[h]! / cap;
+      if (u >= 1) overloaded++;
+      watts += powerW(this.hosts[h]!, u);
+    }
+    return {
+      step: this.step,
+      activePms: active,
+      sleepingPms: this.hostCount - active,
+      overloadedPms: overloaded,
+      lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
+      migrations: this.stepMigrations,
+      energyKWh: (watts * dt) / 3.6e6,
+      overloadSeconds: overloaded * dt,
+      activeSeconds: active * dt,
+      cpuRequestedMi: cpuDemand * dt,
+      cpuLostMi: this.stepCpuLostMi,
+      activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The per-node decision interface shared by every gossip policy (Q-tables, DQN, heuristics).
+ * A policy instance belongs to one node and sees only that node's state: the state pair of its
+ * own PM and the action pair of a VM (levels of demand as a fraction of this PM's capacity), plus
+ * raw utilisations for policies that work on continuous features.
+ */
+import type { Rng } from '../core/rng.ts';
+
+/** What a node knows about itself and one VM when it decides. Utilisations are fractions 0..1+. */
+export interface DecisionInput {
+  /** The PM's state pair index (0..80) including RAM reserved for incoming VMs. */
+  state: number;
+  /** PM CPU utilisation, 0..1 (above 1 when oversubscribed). */
+  cpuUtil: number;
+  /** PM RAM utilisation, 0..1. */
+  ramUtil: number;
+}
+
+export interface NodePolicy {
+  /** Whether the node initiates gossip exchanges at all (false: it never migrates). */
+  readonly gossips: boolean;
+  /**
+   * πout: index into `actions[0..count)` of the VM to send away, or -1 to send none.
+   * `actions[i]` is the pair index of candidate VM i; `cpuFrac`/`ramFrac` its demand as fractions.
+   */
+  chooseVm(
+    self: DecisionInput,
+    actions: Int32Array,
+    cpuFrac: Float64Array,
+    ramFrac: Float64Array,
+    count: number,
+  ): number;
+  /** πin: accept the offered VM (pair `action`, demand fractions)? RAM fit is checked by the protocol. */
+  accept(self: DecisionInput, action: number, cpuFrac: number, ramFrac: number): boolean;
+  /** Feedback to the sender after a VM left: it went from `state` to `nextState`. Returns the reward. */
+  learnOut(state: number, action: number, nextState: number, terminal: boolean): number;
+  /** Feedback to the recipient after it committed a VM. Returns the reward. */
+  learnIn(state: number, action: number, nextState: number): number;
+}
+
+export interface PolicyContext {
+  readonly nodeId: number;
+  /** This node's own random stream. */
+  readonly rng: Rng;
+}

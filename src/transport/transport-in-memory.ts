@@ -1,0 +1,69 @@
+/**
+ * In-memory network: the default transport, and real code (memberlist ships its mock transport
+ * the same way). Double-buffered inboxes give phase semantics without copying messages.
+ */
+import { invariant } from '../core/errors.ts';
+import { sortCanonical, type Envelope, type Transport } from './transport.ts';
+
+export class TransportInMemory<M extends Envelope> implements Transport<M> {
+  private next: M[][];
+  private cur: M[][];
+  private readonly marked: Uint8Array;
+  private nextRecipients: number[] = [];
+  private curRecipients: number[] = [];
+  /** Messages sent since the transport was created. */
+  sentCount = 0;
+
+  constructor(readonly nodeCount: number) {
+    this.next = Array.from({ length: nodeCount }, () => []);
+    this.cur = Array.from({ length: nodeCount }, () => []);
+    this.marked = new Uint8Array(nodeCount);
+  }
+
+  send(msg: M): void {
+    const to = msg.to;
+    invariant(to >= 0 && to < this.nodeCount, () => `message to unknown node ${to}`);
+    if (this.marked[to] === 0) {
+      this.marked[to] = 1;
+      this.nextRecipients.push(to);
+    }
+    this.next[to]!.push(msg);
+    this.sentCount++;
+  }
+
+  nextPhase(): Promise<number> {
+    for (const r of this.curRecipients) this.cur[r]!.length = 0;
+    const swap = this.cur;
+    this.cur = this.next;
+    this.next = swap;
+    const rs = this.nextRecipients;
+    this.nextRecipients = this.curRecipients;
+    this.nextRecipients.length = 0;
+    this.curRecipients = rs;
+    rs.sort((a, b) => a - b);
+    let delivered = 0;
+    for (const r of rs) {
+      this.marked[r] = 0;
+      const box = this.cur[r]!;
+      if (box.length > 1) sortCanonical(box);
+      delivered += box.length;
+    }
+    return Promise.resolve(delivered);
+  }
+
+  recipients(): readonly number[] {
+    return this.curRecipients;
+  }
+
+  inbox(node: number): readonly M[] {
+    return this.cur[node] ?? [];
+  }
+
+  pending(): boolean {
+    return this.nextRecipients.length > 0;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * PlanetLab CPU traces as distributed with CloudSim (Beloglazov & Buyya 2012): one file per VM,
+ * one integer CPU percentage (0–100) per 5-minute interval, 288 lines for a day. Files are read in
+ * sorted name order, or in the order given by an order file (`index filename` per line).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TraceFormatError, UserError } from '../core/errors.ts';
+import type { Workload } from './workload.ts';
+
+export interface PlanetLabOptions {
+  /** Read at most this many VM files (the first ones in order). */
+  maxVms?: number;
+  /** File names in the order to read them (e.g. CloudSim's listing order); default sorted. */
+  order?: readonly string[];
+}
+
+export class WorkloadPlanetLab implements Workload {
+  readonly name: string;
+  readonly stepSeconds = 300;
+  readonly vmCount: number;
+  readonly maxSteps: number;
+  readonly files: readonly string[];
+  /** Percent values, VM-major: data[vm * maxSteps + step]. */
+  private readonly data: Uint8Array;
+
+  constructor(dir: string, options: PlanetLabOptions = {}) {
+    this.name = `planetlab:${dir}`;
+    let names: string[];
+    try {
+      if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`);
+      names = options.order ? [...options.order] : readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`cannot read PlanetLab trace directory ${dir}: ${(e as Error).message}`);
+    }
+    if (options.maxVms !== undefined) names = names.slice(0, options.maxVms);
+    if (names.length === 0) throw new UserError(`PlanetLab trace directory ${dir} holds no trace files`);
+    this.files = names;
+    this.vmCount = names.length;
+
+    const series = names.map((n) => parseTraceFile(join(dir, n)));
+    const steps = series[0]!.length;
+    series.forEach((s, i) => {
+      if (s.length !== steps) {
+        throw new TraceFormatError(
+          join(dir, names[i]!),
+          s.length + 1,
+          `has ${s.length} samples but ${join(dir, names[0]!)} has ${steps}; all files of a day must be the same length`,
+        );
+      }
+    });
+    this.maxSteps = steps;
+    this.data = new Uint8Array(this.vmCount * steps);
+    series.forEach((s, vm) => this.data.set(s, vm * steps));
+  }
+
+  cpuUtilAt(step: number, out: Float64Array): void {
+    const n = this.maxSteps;
+    for (let vm = 0; vm < this.vmCount; vm++) out[vm] = this.data[vm * n + step]! / 100;
+  }
+}
+
+/** Parses one trace file: integer percentages 0–100, one per line; blank trailing lines allowed. */
+export function parseTraceFile(path: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  if (lines.length === 0) throw new TraceFormatError(path, 1, 'file is empty; expected one CPU percentage per line');
+  const out = new Uint8Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (!/^\d{1,3}$/.test(raw) || Number(raw) > 100) {
+      const shown = raw.length > 20 ? `${raw.slice(0, 20)}…` : raw;
+      throw new TraceFormatError(path, i + 1, `expected an integer CPU percentage 0–100, got '${shown}'`);
+    }
+    out[i] = Number(raw);
+  }
+  return out;
+}
