@@ -28,6 +28,8 @@ export interface SimulationHooks {
   shouldStop?(): boolean;
   /** Wraps the transport (e.g. with fault injection in tests). */
   wrapTransport?(t: Transport<Message>): Transport<Message>;
+  /** Observes each committed migration. */
+  onMigration?(vm: number, from: number, to: number): void;
 }
 
 export interface SimulationResult {
@@ -40,102 +42,145 @@ export interface SimulationResult {
   datacenter: Datacenter;
 }
 
-export async function simulate(
+/**
+ * One run, built and driven step by step. `run()` does the whole thing; tests drive
+ * `beginStep` / `runRound` / `endStep` themselves.
+ */
+export class Simulation {
+  readonly agents: PmAgent[];
+  readonly datacenter: Datacenter;
+  readonly metrics: MetricsCollector;
+  readonly transport: Transport<Message>;
+  readonly engine: CycleEngine<Message>;
+  private readonly util: Float64Array;
+
+  constructor(
+    readonly config: ExperimentConfig,
+    readonly workload: Workload,
+    private readonly hooks: SimulationHooks = {},
+  ) {
+    const rng = new Rng(config.seed);
+    const pms = config.pms;
+    const vmCount = workload.vmCount;
+    const hosts = Array.from({ length: pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
+    const vms = Array.from({ length: vmCount }, (_, i) => VM_TYPES[i % VM_TYPES.length]!);
+    const placement = initialPlacement(
+      Float64Array.from(hosts, (h) => h.ramMb),
+      Float64Array.from(vms, (v) => v.ramMb),
+      config.placement,
+      rng.fork('placement'),
+    );
+    const dc = new Datacenter(hosts, vms, placement, {
+      stepSeconds: workload.stepSeconds,
+      sleepPowerW: config.datacenter.sleepPowerW,
+      migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
+    });
+    const metrics = new MetricsCollector(pms);
+    const inner = new TransportInMemory<Message>(pms);
+    const transport = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
+    this.datacenter = dc;
+    this.metrics = metrics;
+    this.transport = transport;
+    this.util = new Float64Array(vmCount);
+
+    const fx: Effects = {
+      send: (m) => transport.send(m),
+      migrated: (vm, from, to) => {
+        dc.onMigration(vm, from, to);
+        metrics.onMigration(from, to);
+        hooks.onMigration?.(vm, from, to);
+      },
+      slept: (node) => {
+        dc.onSleep(node);
+        metrics.onSleep(node);
+      },
+      woke: (node) => {
+        dc.onWake(node);
+        metrics.onWake(node);
+      },
+      rewarded: (_node, role, r) => metrics.onReward(role, r),
+      rejected: () => metrics.onInvalidMessage(),
+    };
+    // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
+    const sensor = { cpuMips: (vm: number) => dc.vmCpuMips[vm]!, ramMb: (vm: number) => dc.vmRamMb[vm]! };
+
+    const hosted: number[][] = Array.from({ length: pms }, () => []);
+    placement.forEach((h, vm) => hosted[h]!.push(vm));
+    const entry = policyEntry(config.policy);
+    const nodeRngs = rng.fork('nodes');
+    this.agents = hosts.map((_, id) => {
+      const nodeRng = nodeRngs.fork(id);
+      return new PmAgent(
+        {
+          id,
+          cpuCapMips: dc.cpuCapMips[id]!,
+          ramCapMb: dc.ramCapMb[id]!,
+          vms: hosted[id]!,
+          asleep: hosted[id]!.length === 0,
+          policy: entry.create({ nodeId: id, rng: nodeRng.fork('policy') }, { qlearning: config.qlearning }),
+          sampler: new PeerSamplingUniform(id, pms),
+          rng: nodeRng.fork('protocol'),
+          sensor,
+          options: config.protocol,
+        },
+        fx,
+      );
+    });
+    this.engine = new CycleEngine<Message>(this.agents, transport);
+  }
+
+  /** Sets each VM's demand for `step` and lets every PM read its own VMs. */
+  beginStep(step: number): void {
+    this.workload.cpuUtilAt(step, this.util);
+    this.datacenter.beginStep(step, this.util);
+    this.engine.startStep(step);
+  }
+
+  async runRound(): Promise<void> {
+    const { messages } = await this.engine.runRound();
+    this.metrics.onMessages(messages);
+  }
+
+  endStep(): StepRow {
+    return this.metrics.endStep(this.datacenter.endStep(), this.datacenter.awake);
+  }
+
+  async run(): Promise<SimulationResult> {
+    const steps = Math.min(this.config.steps, this.workload.maxSteps);
+    let truncated = false;
+    for (let step = 0; step < steps; step++) {
+      if (this.hooks.shouldStop?.()) {
+        truncated = true;
+        break;
+      }
+      this.beginStep(step);
+      for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
+      this.hooks.onStep?.(this.endStep());
+    }
+    await this.transport.close();
+    checkConservation(this.agents, this.datacenter);
+    return this.result(truncated);
+  }
+
+  result(truncated: boolean): SimulationResult {
+    const dc = this.datacenter;
+    return {
+      summary: this.metrics.summary(this.workload.vmCount),
+      rows: this.metrics.rows,
+      nodes: this.metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
+      truncated,
+      agents: this.agents,
+      datacenter: dc,
+    };
+  }
+}
+
+export function simulate(
   config: ExperimentConfig,
   workload: Workload,
   hooks: SimulationHooks = {},
 ): Promise<SimulationResult> {
-  const rng = new Rng(config.seed);
-  const pms = config.pms;
-  const vmCount = workload.vmCount;
-  const hosts = Array.from({ length: pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
-  const vms = Array.from({ length: vmCount }, (_, i) => VM_TYPES[i % VM_TYPES.length]!);
-  const placement = initialPlacement(
-    Float64Array.from(hosts, (h) => h.ramMb),
-    Float64Array.from(vms, (v) => v.ramMb),
-    config.placement,
-    rng.fork('placement'),
-  );
-  const dc = new Datacenter(hosts, vms, placement, {
-    stepSeconds: workload.stepSeconds,
-    sleepPowerW: config.datacenter.sleepPowerW,
-    migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
-  });
-  const metrics = new MetricsCollector(pms);
-  const inner = new TransportInMemory<Message>(pms);
-  const transport = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
-
-  const fx: Effects = {
-    send: (m) => transport.send(m),
-    migrated: (vm, from, to) => {
-      dc.onMigration(vm, from, to);
-      metrics.onMigration(from, to);
-    },
-    slept: (node) => {
-      dc.onSleep(node);
-      metrics.onSleep(node);
-    },
-    woke: (node) => {
-      dc.onWake(node);
-      metrics.onWake(node);
-    },
-    rewarded: (_node, role, r) => metrics.onReward(role, r),
-    rejected: () => metrics.onInvalidMessage(),
-  };
-  // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
-  const sensor = { cpuMips: (vm: number) => dc.vmCpuMips[vm]!, ramMb: (vm: number) => dc.vmRamMb[vm]! };
-
-  const hosted: number[][] = Array.from({ length: pms }, () => []);
-  placement.forEach((h, vm) => hosted[h]!.push(vm));
-  const entry = policyEntry(config.policy);
-  const nodeRngs = rng.fork('nodes');
-  const agents = hosts.map((h, id) => {
-    const nodeRng = nodeRngs.fork(id);
-    return new PmAgent(
-      {
-        id,
-        cpuCapMips: dc.cpuCapMips[id]!,
-        ramCapMb: dc.ramCapMb[id]!,
-        vms: hosted[id]!,
-        asleep: hosted[id]!.length === 0,
-        policy: entry.create({ nodeId: id, rng: nodeRng.fork('policy') }, { qlearning: config.qlearning }),
-        sampler: new PeerSamplingUniform(id, pms),
-        rng: nodeRng.fork('protocol'),
-        sensor,
-        options: config.protocol,
-      },
-      fx,
-    );
-  });
-  const engine = new CycleEngine<Message>(agents, transport);
-
-  const util = new Float64Array(vmCount);
-  const steps = Math.min(config.steps, workload.maxSteps);
-  let truncated = false;
-  for (let step = 0; step < steps; step++) {
-    if (hooks.shouldStop?.()) {
-      truncated = true;
-      break;
-    }
-    workload.cpuUtilAt(step, util);
-    dc.beginStep(step, util);
-    engine.startStep(step);
-    for (let r = 0; r < config.roundsPerStep; r++) {
-      const { messages } = await engine.runRound();
-      metrics.onMessages(messages);
-    }
-    hooks.onStep?.(metrics.endStep(dc.endStep(), dc.awake));
-  }
-  await transport.close();
-  if (!hooks.wrapTransport) checkConservation(agents, dc);
-  return {
-    summary: metrics.summary(vmCount),
-    rows: metrics.rows,
-    nodes: metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
-    truncated,
-    agents,
-    datacenter: dc,
-  };
+  return new Simulation(config, workload, hooks).run();
 }
 
 /** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */

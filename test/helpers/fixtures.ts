@@ -1,0 +1,46 @@
+/** Small builders shared by tests: configs, array-backed workloads, a recording Effects sink. */
+import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from '../../experiments/config.ts';
+import type { Workload } from '../../src/workload/workload.ts';
+import type { Message } from '../../protocols/messages.ts';
+import type { Effects } from '../../protocols/node-state.ts';
+
+export function testConfig(over: ConfigOverrides = {}): ExperimentConfig {
+  return resolveConfig({ pms: 8, steps: 10, out: '/dev/null', ...over });
+}
+
+/** A workload whose CPU utilisations are given per step (cycled) and VM. */
+export class ArrayWorkload implements Workload {
+  readonly name = 'array';
+  readonly maxSteps = Infinity;
+  readonly stepSeconds = 300;
+  readonly vmCount: number;
+  constructor(public steps: number[][]) {
+    this.vmCount = steps[0]!.length;
+  }
+  cpuUtilAt(step: number, out: Float64Array): void {
+    const row = this.steps[step % this.steps.length]!;
+    for (let i = 0; i < this.vmCount; i++) out[i] = row[i]!;
+  }
+}
+
+export interface Recorded {
+  sent: Message[];
+  migrated: [number, number, number][];
+  slept: number[];
+  woke: number[];
+  rewards: ['out' | 'in', number][];
+  rejected: Message[];
+}
+
+export function recordingEffects(): Effects & { log: Recorded } {
+  const log: Recorded = { sent: [], migrated: [], slept: [], woke: [], rewards: [], rejected: [] };
+  return {
+    log,
+    send: (m) => log.sent.push(m),
+    migrated: (vm, from, to) => log.migrated.push([vm, from, to]),
+    slept: (n) => log.slept.push(n),
+    woke: (n) => log.woke.push(n),
+    rewarded: (_n, role, r) => log.rewards.push([role, r]),
+    rejected: (_n, m) => log.rejected.push(m),
+  };
+}

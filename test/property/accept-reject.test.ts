@@ -1,0 +1,79 @@
+/** πin: accept ⇔ φin(s, a) ≥ 0 ∧ RAM fits — for arbitrary tables, PM states and VMs. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decideAccept, selfInput } from '../../protocols/consolidation.ts';
+import { DEFAULT_PROTOCOL_OPTIONS } from '../../protocols/consolidation.ts';
+import { PeerSamplingUniform } from '../../protocols/peer-sampling.ts';
+import type { ConsolidationNode } from '../../protocols/node-state.ts';
+import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
+import { QTable } from '../../src/policy/q-table.ts';
+import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
+import { pairOf } from '../../src/model/levels.ts';
+import { Rng } from '../../src/core/rng.ts';
+
+function node(policy: PolicyQLearning, cpuUsed: number, ramUsed: number, ramReserved: number): ConsolidationNode {
+  return {
+    id: 0,
+    cpuCapMips: 3720,
+    ramCapMb: 4096,
+    policy,
+    sampler: new PeerSamplingUniform(0, 2),
+    rng: new Rng(1),
+    sensor: { cpuMips: () => 0, ramMb: () => 0 },
+    options: DEFAULT_PROTOCOL_OPTIONS,
+    vms: [],
+    cpuUsedMips: cpuUsed,
+    ramUsedMb: ramUsed,
+    cpuReservedMips: 0,
+    ramReservedMb: ramReserved,
+    asleep: false,
+    seq: 0,
+    round: 0,
+    stuckRounds: 0,
+    out: null,
+    reservations: new Map(),
+    records: new Map(),
+  };
+}
+
+describe('accept/reject (πin)', () => {
+  it('accepts iff φin(s,a) ≥ 0 and the RAM fits', () => {
+    fc.assert(
+      fc.property(
+        fc.float32Array({ minLength: 81 * 81, maxLength: 81 * 81, noNaN: true, noDefaultInfinity: true }),
+        fc.double({ min: 0, max: 2 * 3720, noNaN: true }),
+        fc.double({ min: 0, max: 4096, noNaN: true }),
+        fc.double({ min: 0, max: 2048, noNaN: true }),
+        fc.double({ min: 0, max: 2500, noNaN: true }),
+        fc.constantFrom(613, 870, 1740, 4096, 5000),
+        (values, cpuUsed, ramUsed, ramReserved, vmCpu, vmRam) => {
+          const policy = new PolicyQLearning(
+            new Rng(1),
+            { alpha: 0.5, gamma: 0.5, epsilon: 0, epsilonIn: 0, learning: true, rewards: DEFAULT_REWARDS },
+            { phiOut: new QTable(), phiIn: new QTable(values) },
+          );
+          const n = node(policy, cpuUsed, ramUsed, ramReserved);
+          const s = selfInput(n).state;
+          const a = pairOf(vmCpu / 3720, vmRam / 4096);
+          const fits = ramUsed + ramReserved + vmRam <= 4096;
+          expect(decideAccept(n, vmCpu, vmRam)).toBe(policy.phiIn.get(s, a) >= 0 && fits);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the PM state counts RAM already reserved for incoming VMs', () => {
+    const phiIn = new QTable();
+    const policy = new PolicyQLearning(
+      new Rng(1),
+      { alpha: 0.5, gamma: 0.5, epsilon: 0, epsilonIn: 0, learning: true, rewards: DEFAULT_REWARDS },
+      { phiOut: new QTable(), phiIn },
+    );
+    // Reject only from the state the reservation puts the PM in.
+    const reservedState = pairOf(0, 2048 / 4096);
+    phiIn.set(reservedState, pairOf(0.1, 613 / 4096), -1);
+    expect(decideAccept(node(policy, 0, 0, 0), 372, 613)).toBe(true);
+    expect(decideAccept(node(policy, 0, 0, 2048), 372, 613)).toBe(false);
+  });
+});
