@@ -155,7 +155,8 @@ export class Simulation {
       }
       this.beginStep(step);
       for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
-      this.hooks.onStep?.(this.endStep());
+      const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it
+      this.hooks.onStep?.(row);
     }
     await this.transport.close();
     checkConservation(this.agents, this.datacenter);

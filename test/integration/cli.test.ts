@@ -1,0 +1,84 @@
+/** The experiment CLI as a user meets it: result files, one-sentence errors, no stack traces. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FIX = join(ROOT, 'test/fixtures');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'experiments/experiment.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'qossip-cli-'));
+
+describe('experiment CLI', () => {
+  it('writes every result file with the documented columns, and a summary table', () => {
+    const out = join(tmp(), 'run');
+    const r = cli('--pms', '12', '--steps', '20', '--seed', '5', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/energy\s.*kWh/);
+    expect(r.stdout).toMatch(/SLATAH/);
+    for (const f of ['config.json', 'steps.csv', 'nodes.csv', 'summary.json', 'timing.json']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const steps = readFileSync(join(out, 'steps.csv'), 'utf8').trim().split('\n');
+    expect(steps[0]).toBe(
+      'step,active_pms,sleeping_pms,overloaded_pms,lower_bound,migrations,sleeps,wakes,energy_kwh,slatah,pdm,messages,reward_out_mean,reward_out_count,reward_in_mean,reward_in_count',
+    );
+    expect(steps).toHaveLength(21);
+    const nodes = readFileSync(join(out, 'nodes.csv'), 'utf8').trim().split('\n');
+    expect(nodes[0]).toBe('node,sleep_count,wake_count,steps_asleep,migrations_in,migrations_out,final_vms,final_asleep');
+    expect(nodes).toHaveLength(13);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ pms: 12, vms: 16, steps: 20, seed: 5, policy: 'qlearning' });
+    expect(config.qossip.version).toMatch(/^\d+\.\d+\.\d+/);
+    // per-node sleep counts add up to the run's sleeps
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const sleepSum = nodes.slice(1).reduce((a, l) => a + Number(l.split(',')[1]), 0);
+    expect(sleepSum).toBe(summary.sleeps);
+  });
+
+  it('same seed ⇒ byte-identical summary.json', () => {
+    const a = join(tmp(), 'a');
+    const b = join(tmp(), 'b');
+    expect(cli('--pms', '30', '--steps', '30', '--out', a, '--quiet').code).toBe(0);
+    expect(cli('--pms', '30', '--steps', '30', '--out', b, '--quiet').code).toBe(0);
+    expect(readFileSync(join(a, 'summary.json'))).toEqual(readFileSync(join(b, 'summary.json')));
+  });
+
+  it.each([
+    [['--pms', 'abc'], /^qossip: invalid pms \(--pms\): .*\n$/],
+    [['--pms', '0'], /^qossip: invalid pms \(--pms\): too small/],
+    [['--bogus', '1'], /^qossip: Unknown argument: bogus \(see --help\)\n$/],
+    [['--policy', 'magic'], /^qossip: unknown policy 'magic'; available: qlearning, none\n$/],
+    [['--workload', 'synthetic:weird'], /^qossip: unknown synthetic workload 'weird'/],
+    [['--workload', 'planetlab:/nonexistent/dir'], /^qossip: cannot read PlanetLab trace directory \/nonexistent\/dir/],
+    [['--workload', `planetlab:${join(FIX, 'planetlab-bad')}`], /^qossip: .*planetlab-bad\/vm-b:2: expected an integer CPU percentage 0–100, got '2x0'\n$/],
+    [['--workload', `planetlab:${join(FIX, 'planetlab-ok')}`, '--steps', '10'], /^qossip: --steps 10 is more than the 3 steps/],
+    [['--pms', '2', '--vms', '50'], /^qossip: cannot place 50 VMs on 2 PMs: RAM runs out/],
+    [['--config', '/nonexistent.json'], /^qossip: cannot read config file \/nonexistent.json: ENOENT\n$/],
+  ])('%j fails with one clear sentence and exit code 1', (args, pattern) => {
+    const r = cli(...args, '--out', join(tmp(), 'x'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('--help lists the flags', () => {
+    const r = cli('--help');
+    expect(r.code).toBe(0);
+    for (const f of ['--pms', '--vms', '--steps', '--rounds-per-step', '--workload', '--policy', '--seed', '--out', '--config']) {
+      expect(r.stdout).toContain(f);
+    }
+  });
+});
