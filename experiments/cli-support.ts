@@ -14,7 +14,9 @@ export function runCli(main: () => Promise<number>): void {
         process.stderr.write(`qossip: ${e.message}\n`);
         process.exitCode = 1;
       } else {
-        process.stderr.write(`qossip: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+        process.stderr.write(
+          `qossip: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`,
+        );
         process.exitCode = 70;
       }
     },

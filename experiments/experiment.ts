@@ -25,16 +25,30 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.')
     .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
     .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
-    .option('steps', { type: 'number', describe: 'workload steps of 300 s (default 288 = one day)' })
+    .option('steps', {
+      type: 'number',
+      describe: 'workload steps of 300 s (default 288 = one day)',
+    })
     .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 1)' })
     .option('workload', {
       type: 'string',
-      describe: 'synthetic:<steady|diurnal|spikes|high> or planetlab:<dir> (default synthetic:diurnal)',
+      describe:
+        'synthetic:<steady|diurnal|spikes|high> or planetlab:<dir> (default synthetic:diurnal)',
     })
-    .option('policy', { type: 'string', describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)` })
-    .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement (default random)' })
+    .option('policy', {
+      type: 'string',
+      describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)`,
+    })
+    .option('placement', {
+      type: 'string',
+      choices: PLACEMENTS,
+      describe: 'initial placement (default random)',
+    })
     .option('seed', { type: 'number', describe: 'seed of every random stream (default 1)' })
-    .option('out', { type: 'string', describe: 'run directory (default runs/<time>-<policy>-<pms>pm-s<seed>)' })
+    .option('out', {
+      type: 'string',
+      describe: 'run directory (default runs/<time>-<policy>-<pms>pm-s<seed>)',
+    })
     .option('config', { type: 'string', describe: 'JSON config file; flags override it' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .strict()
@@ -69,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
     seed: config.seed,
   });
   if (config.steps > workload.maxSteps) {
-    throw new UserError(`--steps ${config.steps} is more than the ${workload.maxSteps} steps of ${config.workload}`);
+    throw new UserError(
+      `--steps ${config.steps} is more than the ${workload.maxSteps} steps of ${config.workload}`,
+    );
   }
   const resolved: ExperimentConfig = { ...config, vms: workload.vmCount };
   const dir = config.out ?? defaultRunDir(resolved);
@@ -80,13 +96,19 @@ async function main(argv: string[]): Promise<number> {
   const onSigint = () => {
     if (stop) process.exit(130);
     stop = true;
-    process.stderr.write('\nqossip: interrupted; finishing the current step and writing partial results\n');
+    process.stderr.write(
+      '\nqossip: interrupted; finishing the current step and writing partial results\n',
+    );
   };
   process.on('SIGINT', onSigint);
   const bar =
     !quiet && process.stderr.isTTY
       ? new cliProgress.SingleBar(
-          { format: 'steps {bar} {value}/{total} | active {active} | migrations {mig} | {eta_formatted} left', stream: process.stderr },
+          {
+            format:
+              'steps {bar} {value}/{total} | active {active} | migrations {mig} | {eta_formatted} left',
+            stream: process.stderr,
+          },
           cliProgress.Presets.shades_classic,
         )
       : null;
@@ -112,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
     wallSeconds: (performance.now() - t0) / 1000,
     stepsPerSecond: result.rows.length / simulateSeconds,
     messagesPerSecond: result.summary.messages / simulateSeconds,
+    exchangesPerSecond: result.summary.exchanges / simulateSeconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
   if (!quiet) printSummary(result.summary, resolved, dir, simulateSeconds, result.truncated);
   return result.truncated ? 130 : 0;
@@ -122,7 +146,9 @@ function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -136,7 +162,13 @@ function defaultRunDir(c: ExperimentConfig): string {
   return join('runs', `${t}-${c.policy}-${c.pms}pm-s${c.seed}`);
 }
 
-function printSummary(s: Summary, c: ExperimentConfig, dir: string, seconds: number, truncated: boolean): void {
+function printSummary(
+  s: Summary,
+  c: ExperimentConfig,
+  dir: string,
+  seconds: number,
+  truncated: boolean,
+): void {
   const pct = (x: number) => `${(100 * x).toFixed(3)} %`;
   const t = new Table({
     head: ['metric', 'value'],
@@ -144,10 +176,16 @@ function printSummary(s: Summary, c: ExperimentConfig, dir: string, seconds: num
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   t.push(
-    ['workload', `${c.workload} · ${c.pms} PMs · ${s.vms} VMs · ${s.steps} steps × ${c.roundsPerStep} rounds`],
+    [
+      'workload',
+      `${c.workload} · ${c.pms} PMs · ${s.vms} VMs · ${s.steps} steps × ${c.roundsPerStep} rounds`,
+    ],
     ['policy', `${c.policy} (seed ${c.seed})`],
     ['energy', `${s.energyKWh.toFixed(2)} kWh`],
-    ['active PMs (mean)', `${s.activePmsMean.toFixed(1)} = ${s.activeToLowerBound.toFixed(3)} × lower bound ${s.lowerBoundMean.toFixed(1)}`],
+    [
+      'active PMs (mean)',
+      `${s.activePmsMean.toFixed(1)} = ${s.activeToLowerBound.toFixed(3)} × lower bound ${s.lowerBoundMean.toFixed(1)}`,
+    ],
     ['sleeping PMs', `mean ${s.sleepingPmsMean.toFixed(1)}, at end ${s.sleepingPmsFinal}`],
     ['migrations', `${s.migrations}`],
     ['sleeps / wakes', `${s.sleeps} / ${s.wakes}`],
@@ -155,12 +193,14 @@ function printSummary(s: Summary, c: ExperimentConfig, dir: string, seconds: num
     ['PDM', pct(s.pdm)],
     ['SLAV', s.slav.toExponential(3)],
     ['ESV', s.esv.toExponential(3)],
-    ['messages', `${s.messages}`],
+    ['messages', `${s.messages} (${s.exchanges} exchanges)`],
     ['wall time', `${seconds.toFixed(2)} s (simulation)`],
   );
   process.stdout.write(`${t.toString()}\n`);
   if (truncated) process.stdout.write('run interrupted: partial results\n');
-  process.stdout.write(`results: ${dir}/{config.json,steps.csv,nodes.csv,summary.json,timing.json}\n`);
+  process.stdout.write(
+    `results: ${dir}/{config.json,steps.csv,nodes.csv,summary.json,timing.json}\n`,
+  );
 }
 
 runCli(() => main(hideBin(process.argv)));

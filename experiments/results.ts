@@ -14,14 +14,19 @@ import type { ExperimentConfig } from './config.ts';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 /** The checkout's commit, or null outside a git work tree. */
 export function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } catch {
@@ -33,13 +38,19 @@ export function ensureRunDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create run directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(
+      `cannot create run directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
-export function writeConfig(dir: string, config: ExperimentConfig, extra: Record<string, unknown>): void {
+export function writeConfig(
+  dir: string,
+  config: ExperimentConfig,
+  extra: Record<string, unknown>,
+): void {
   writeFileSync(
     join(dir, 'config.json'),
     json({ ...config, qossip: { version: packageVersion(), commit: gitCommit(), ...extra } }),

@@ -10,12 +10,17 @@ import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
 import { HOST_TYPES, VM_TYPES } from '../src/model/hardware.ts';
 import { initialPlacement } from '../src/model/placement.ts';
-import { MetricsCollector, type NodeRow, type StepRow, type Summary } from '../src/metrics/collector.ts';
+import {
+  MetricsCollector,
+  type NodeRow,
+  type StepRow,
+  type Summary,
+} from '../src/metrics/collector.ts';
 import { policyEntry } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
-import type { Message } from '../protocols/messages.ts';
+import { MsgType, type Message } from '../protocols/messages.ts';
 import type { Effects } from '../protocols/node-state.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling.ts';
 import { PmAgent } from '../nodes/pm-agent.ts';
@@ -84,7 +89,10 @@ export class Simulation {
     this.util = new Float64Array(vmCount);
 
     const fx: Effects = {
-      send: (m) => transport.send(m),
+      send: (m) => {
+        if (m.type === MsgType.Probe || m.type === MsgType.Wake) metrics.onExchangeStarted();
+        transport.send(m);
+      },
       migrated: (vm, from, to) => {
         dc.onMigration(vm, from, to);
         metrics.onMigration(from, to);
@@ -102,7 +110,10 @@ export class Simulation {
       rejected: () => metrics.onInvalidMessage(),
     };
     // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
-    const sensor = { cpuMips: (vm: number) => dc.vmCpuMips[vm]!, ramMb: (vm: number) => dc.vmRamMb[vm]! };
+    const sensor = {
+      cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
+      ramMb: (vm: number) => dc.vmRamMb[vm]!,
+    };
 
     const hosted: number[][] = Array.from({ length: pms }, () => []);
     placement.forEach((h, vm) => hosted[h]!.push(vm));
@@ -117,7 +128,10 @@ export class Simulation {
           ramCapMb: dc.ramCapMb[id]!,
           vms: hosted[id]!,
           asleep: hosted[id]!.length === 0,
-          policy: entry.create({ nodeId: id, rng: nodeRng.fork('policy') }, { qlearning: config.qlearning }),
+          policy: entry.create(
+            { nodeId: id, rng: nodeRng.fork('policy') },
+            { qlearning: config.qlearning },
+          ),
           sampler: new PeerSamplingUniform(id, pms),
           rng: nodeRng.fork('protocol'),
           sensor,
@@ -189,11 +203,20 @@ export function checkConservation(agents: readonly PmAgent[], dc: Datacenter): v
   const seen = new Uint8Array(dc.vmCount);
   for (const a of agents) {
     const s = a.state;
-    invariant(!s.asleep || s.vms.length === 0, () => `sleeping PM ${s.id} holds ${s.vms.length} VMs`);
-    invariant(s.asleep === (dc.awake[s.id] === 0), () => `PM ${s.id} and the datacenter disagree on its sleep`);
+    invariant(
+      !s.asleep || s.vms.length === 0,
+      () => `sleeping PM ${s.id} holds ${s.vms.length} VMs`,
+    );
+    invariant(
+      s.asleep === (dc.awake[s.id] === 0),
+      () => `PM ${s.id} and the datacenter disagree on its sleep`,
+    );
     for (const vm of s.vms) {
       invariant(seen[vm] === 0, () => `VM ${vm} is owned twice`);
-      invariant(dc.vmHost[vm] === s.id, () => `VM ${vm} owned by ${s.id} but runs on ${dc.vmHost[vm]}`);
+      invariant(
+        dc.vmHost[vm] === s.id,
+        () => `VM ${vm} owned by ${s.id} but runs on ${dc.vmHost[vm]}`,
+      );
       seen[vm] = 1;
     }
   }

@@ -2,7 +2,11 @@
  * Turns a `--workload` spec into a Workload: `synthetic:<kind>` or `planetlab:<dir>`.
  */
 import { ConfigError } from '../src/core/errors.ts';
-import { SYNTHETIC_KINDS, WorkloadSynthetic, type SyntheticKind } from '../src/workload/workload-synthetic.ts';
+import {
+  SYNTHETIC_KINDS,
+  WorkloadSynthetic,
+  type SyntheticKind,
+} from '../src/workload/workload-synthetic.ts';
 import { WorkloadPlanetLab } from '../src/workload/workload-planetlab.ts';
 import type { Workload } from '../src/workload/workload.ts';
 
@@ -30,10 +34,13 @@ export function makeWorkload(r: WorkloadRequest): Workload {
       return new WorkloadSynthetic(arg as SyntheticKind, vms, r.seed);
     }
     case 'planetlab': {
-      if (arg === '') throw new ConfigError('--workload planetlab:<dir> needs a directory of trace files');
+      if (arg === '')
+        throw new ConfigError('--workload planetlab:<dir> needs a directory of trace files');
       const w = new WorkloadPlanetLab(arg, r.vms === null ? {} : { maxVms: r.vms });
       if (r.vms !== null && w.vmCount < r.vms) {
-        throw new ConfigError(`--vms ${r.vms} asks for more VMs than the ${w.vmCount} trace files in ${arg}`);
+        throw new ConfigError(
+          `--vms ${r.vms} asks for more VMs than the ${w.vmCount} trace files in ${arg}`,
+        );
       }
       return w;
     }

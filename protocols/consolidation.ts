@@ -216,7 +216,8 @@ function expireReservations(n: ConsolidationNode, round: number): void {
 
 function pruneRecords(n: ConsolidationNode, round: number): void {
   for (const [key, r] of n.records) {
-    if (round - r.round > n.options.recordTtlRounds && !n.reservations.has(key)) n.records.delete(key);
+    if (round - r.round > n.options.recordTtlRounds && !n.reservations.has(key))
+      n.records.delete(key);
   }
 }
 
@@ -364,7 +365,8 @@ function onOffer(n: ConsolidationNode, m: Message, fx: Effects): void {
   if (rec !== undefined) {
     // A retransmission or duplicate: repeat the answer given, never decide twice.
     if (rec.kind === RecordKind.Accepted) reply(n, fx, m, MsgType.Accept);
-    else if (rec.kind === RecordKind.Rejected || rec.kind === RecordKind.Refused) reply(n, fx, m, MsgType.Reject);
+    else if (rec.kind === RecordKind.Rejected || rec.kind === RecordKind.Refused)
+      reply(n, fx, m, MsgType.Reject);
     return; // Committed: the sender is past this offer
   }
   const busySending = n.out !== null && n.out.phase !== 'probing';

@@ -34,8 +34,9 @@ export class Rng {
   readonly seed: number;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`rng seed must be a finite number, got ${seed}`);
-    this.seed = mix32(Math.trunc(seed) >>> 0 ^ 0x9e3779b9);
+    if (!Number.isFinite(seed))
+      throw new RangeError(`rng seed must be a finite number, got ${seed}`);
+    this.seed = mix32((Math.trunc(seed) >>> 0) ^ 0x9e3779b9);
     this.a = mix32(this.seed + 0x6a09e667);
     this.b = mix32(this.seed + 0xbb67ae85);
     this.c = mix32(this.seed + 0x3c6ef372);

@@ -49,12 +49,15 @@ export class CycleEngine<M extends Envelope> {
       const delivered = await this.transport.nextPhase();
       if (delivered === 0 && !this.transport.pending()) break;
       if (++phases > this.maxPhasesPerRound) {
-        throw new InvariantError(`round ${round} did not settle after ${this.maxPhasesPerRound} phases`);
+        throw new InvariantError(
+          `round ${round} did not settle after ${this.maxPhasesPerRound} phases`,
+        );
       }
       messages += delivered;
       for (const r of this.transport.recipients()) {
         const agent = agents[r];
-        if (agent === undefined) throw new InvariantError(`message for node ${r}, which is not hosted here`);
+        if (agent === undefined)
+          throw new InvariantError(`message for node ${r}, which is not hosted here`);
         const box = this.transport.inbox(r);
         for (let i = 0; i < box.length; i++) agent.onMessage(box[i]!);
       }

@@ -59,6 +59,8 @@ export interface Summary {
   /** energyKWh × SLAV. */
   esv: number;
   messages: number;
+  /** Gossip exchanges started (probes and wakes sent). */
+  exchanges: number;
   invalidMessages: number;
   rewardOutMean: number;
   rewardInMean: number;
@@ -72,7 +74,14 @@ export class MetricsCollector {
   private readonly migIn: Int32Array;
   private readonly migOut: Int32Array;
   private s = freshStep();
-  private total = { overloadSeconds: 0, activeSeconds: 0, requested: 0, lost: 0, invalid: 0 };
+  private total = {
+    overloadSeconds: 0,
+    activeSeconds: 0,
+    requested: 0,
+    lost: 0,
+    invalid: 0,
+    exchanges: 0,
+  };
   private rewardOut = { sum: 0, n: 0 };
   private rewardIn = { sum: 0, n: 0 };
 
@@ -103,6 +112,9 @@ export class MetricsCollector {
   }
   onMessages(count: number): void {
     this.s.messages += count;
+  }
+  onExchangeStarted(): void {
+    this.total.exchanges++;
   }
   onInvalidMessage(): void {
     this.total.invalid++;
@@ -186,6 +198,7 @@ export class MetricsCollector {
       slav: slatah * pdm,
       esv: energy * slatah * pdm,
       messages: sum((r) => r.messages),
+      exchanges: t.exchanges,
       invalidMessages: t.invalid,
       rewardOutMean: this.rewardOut.n > 0 ? this.rewardOut.sum / this.rewardOut.n : 0,
       rewardInMean: this.rewardIn.n > 0 ? this.rewardIn.sum / this.rewardIn.n : 0,

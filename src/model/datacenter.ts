@@ -98,7 +98,10 @@ export class Datacenter {
   }
 
   onMigration(vm: number, from: number, to: number): void {
-    invariant(this.vmHost[vm] === from, () => `VM ${vm} migrated from ${from} but runs on ${this.vmHost[vm]}`);
+    invariant(
+      this.vmHost[vm] === from,
+      () => `VM ${vm} migrated from ${from} but runs on ${this.vmHost[vm]}`,
+    );
     invariant(this.awake[to] === 1, () => `VM ${vm} migrated to sleeping host ${to}`);
     this.vmHost[vm] = to;
     this.hostVmCount[from]!--;
@@ -109,7 +112,10 @@ export class Datacenter {
   }
 
   onSleep(host: number): void {
-    invariant(this.hostVmCount[host] === 0, () => `host ${host} went to sleep holding ${this.hostVmCount[host]} VMs`);
+    invariant(
+      this.hostVmCount[host] === 0,
+      () => `host ${host} went to sleep holding ${this.hostVmCount[host]} VMs`,
+    );
     this.awake[host] = 0;
   }
 

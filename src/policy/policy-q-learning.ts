@@ -36,7 +36,13 @@ export class PolicyQLearning implements NodePolicy {
     this.phiIn = tables?.phiIn ?? new QTable();
   }
 
-  chooseVm(self: DecisionInput, actions: Int32Array, _c: Float64Array, _r: Float64Array, count: number): number {
+  chooseVm(
+    self: DecisionInput,
+    actions: Int32Array,
+    _c: Float64Array,
+    _r: Float64Array,
+    count: number,
+  ): number {
     if (count === 0) return -1;
     if (this.o.learning && this.rng.chance(this.o.epsilon)) return this.rng.int(count);
     let best = 0;
@@ -58,13 +64,15 @@ export class PolicyQLearning implements NodePolicy {
 
   learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
     const r = pairReward(this.o.rewards.out, nextState);
-    if (this.o.learning) this.phiOut.update(state, action, r, nextState, terminal, this.o.alpha, this.o.gamma);
+    if (this.o.learning)
+      this.phiOut.update(state, action, r, nextState, terminal, this.o.alpha, this.o.gamma);
     return r;
   }
 
   learnIn(state: number, action: number, nextState: number): number {
     const r = pairReward(this.o.rewards.in, nextState);
-    if (this.o.learning) this.phiIn.update(state, action, r, nextState, false, this.o.alpha, this.o.gamma);
+    if (this.o.learning)
+      this.phiIn.update(state, action, r, nextState, false, this.o.alpha, this.o.gamma);
     return r;
   }
 }

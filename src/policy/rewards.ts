@@ -23,12 +23,16 @@ export const DEFAULT_REWARDS: RewardTables = {
 export function validateRewards(r: RewardTables): void {
   for (const [name, t] of [['out', r.out] as const, ['in', r.in] as const]) {
     if (t.length !== LEVEL_COUNT || t.some((x) => !Number.isFinite(x))) {
-      throw new ConfigError(`rewards.${name} must be ${LEVEL_COUNT} finite numbers (Low … Overload)`);
+      throw new ConfigError(
+        `rewards.${name} must be ${LEVEL_COUNT} finite numbers (Low … Overload)`,
+      );
     }
   }
   for (let i = 1; i < LEVEL_COUNT; i++) {
     if (!(r.out[i]! < r.out[i - 1]!)) {
-      throw new ConfigError(`rewards.out must strictly decrease from Low to Overload (entry ${i} breaks it)`);
+      throw new ConfigError(
+        `rewards.out must strictly decrease from Low to Overload (entry ${i} breaks it)`,
+      );
     }
   }
   if (r.in.slice(0, LEVEL_COUNT - 1).some((x) => x <= 0) || !(r.in[LEVEL_COUNT - 1]! < 0)) {

@@ -29,13 +29,18 @@ export class WorkloadPlanetLab implements Workload {
     let names: string[];
     try {
       if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`);
-      names = options.order ? [...options.order] : readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+      names = options.order
+        ? [...options.order]
+        : readdirSync(dir)
+            .filter((f) => !f.startsWith('.'))
+            .sort();
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot read PlanetLab trace directory ${dir}: ${(e as Error).message}`);
     }
     if (options.maxVms !== undefined) names = names.slice(0, options.maxVms);
-    if (names.length === 0) throw new UserError(`PlanetLab trace directory ${dir} holds no trace files`);
+    if (names.length === 0)
+      throw new UserError(`PlanetLab trace directory ${dir} holds no trace files`);
     this.files = names;
     this.vmCount = names.length;
 
@@ -67,17 +72,24 @@ export function parseTraceFile(path: string): Uint8Array {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(
+      `cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  if (lines.length === 0) throw new TraceFormatError(path, 1, 'file is empty; expected one CPU percentage per line');
+  if (lines.length === 0)
+    throw new TraceFormatError(path, 1, 'file is empty; expected one CPU percentage per line');
   const out = new Uint8Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (!/^\d{1,3}$/.test(raw) || Number(raw) > 100) {
       const shown = raw.length > 20 ? `${raw.slice(0, 20)}…` : raw;
-      throw new TraceFormatError(path, i + 1, `expected an integer CPU percentage 0–100, got '${shown}'`);
+      throw new TraceFormatError(
+        path,
+        i + 1,
+        `expected an integer CPU percentage 0–100, got '${shown}'`,
+      );
     }
     out[i] = Number(raw);
   }

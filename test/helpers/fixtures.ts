@@ -1,5 +1,9 @@
 /** Small builders shared by tests: configs, array-backed workloads, a recording Effects sink. */
-import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from '../../experiments/config.ts';
+import {
+  resolveConfig,
+  type ConfigOverrides,
+  type ExperimentConfig,
+} from '../../experiments/config.ts';
 import type { Workload } from '../../src/workload/workload.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { Effects } from '../../protocols/node-state.ts';

@@ -36,7 +36,9 @@ describe('experiment CLI', () => {
     );
     expect(steps).toHaveLength(21);
     const nodes = readFileSync(join(out, 'nodes.csv'), 'utf8').trim().split('\n');
-    expect(nodes[0]).toBe('node,sleep_count,wake_count,steps_asleep,migrations_in,migrations_out,final_vms,final_asleep');
+    expect(nodes[0]).toBe(
+      'node,sleep_count,wake_count,steps_asleep,migrations_in,migrations_out,final_vms,final_asleep',
+    );
     expect(nodes).toHaveLength(13);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ pms: 12, vms: 16, steps: 20, seed: 5, policy: 'qlearning' });
@@ -61,11 +63,23 @@ describe('experiment CLI', () => {
     [['--bogus', '1'], /^qossip: Unknown argument: bogus \(see --help\)\n$/],
     [['--policy', 'magic'], /^qossip: unknown policy 'magic'; available: qlearning, none\n$/],
     [['--workload', 'synthetic:weird'], /^qossip: unknown synthetic workload 'weird'/],
-    [['--workload', 'planetlab:/nonexistent/dir'], /^qossip: cannot read PlanetLab trace directory \/nonexistent\/dir/],
-    [['--workload', `planetlab:${join(FIX, 'planetlab-bad')}`], /^qossip: .*planetlab-bad\/vm-b:2: expected an integer CPU percentage 0–100, got '2x0'\n$/],
-    [['--workload', `planetlab:${join(FIX, 'planetlab-ok')}`, '--steps', '10'], /^qossip: --steps 10 is more than the 3 steps/],
+    [
+      ['--workload', 'planetlab:/nonexistent/dir'],
+      /^qossip: cannot read PlanetLab trace directory \/nonexistent\/dir/,
+    ],
+    [
+      ['--workload', `planetlab:${join(FIX, 'planetlab-bad')}`],
+      /^qossip: .*planetlab-bad\/vm-b:2: expected an integer CPU percentage 0–100, got '2x0'\n$/,
+    ],
+    [
+      ['--workload', `planetlab:${join(FIX, 'planetlab-ok')}`, '--steps', '10'],
+      /^qossip: --steps 10 is more than the 3 steps/,
+    ],
     [['--pms', '2', '--vms', '50'], /^qossip: cannot place 50 VMs on 2 PMs: RAM runs out/],
-    [['--config', '/nonexistent.json'], /^qossip: cannot read config file \/nonexistent.json: ENOENT\n$/],
+    [
+      ['--config', '/nonexistent.json'],
+      /^qossip: cannot read config file \/nonexistent.json: ENOENT\n$/,
+    ],
   ])('%j fails with one clear sentence and exit code 1', (args, pattern) => {
     const r = cli(...args, '--out', join(tmp(), 'x'));
     expect(r.code).toBe(1);
@@ -77,7 +91,17 @@ describe('experiment CLI', () => {
   it('--help lists the flags', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
-    for (const f of ['--pms', '--vms', '--steps', '--rounds-per-step', '--workload', '--policy', '--seed', '--out', '--config']) {
+    for (const f of [
+      '--pms',
+      '--vms',
+      '--steps',
+      '--rounds-per-step',
+      '--workload',
+      '--policy',
+      '--seed',
+      '--out',
+      '--config',
+    ]) {
       expect(r.stdout).toContain(f);
     }
   });

@@ -9,16 +9,24 @@ async function run(seed: number, workload = 'synthetic:diurnal', policy = 'qlear
   const config = testConfig({ pms: 40, steps: 60, seed, workload, policy, roundsPerStep: 2 });
   const w = makeWorkload({ spec: workload, vms: null, pms: 40, vmsPerPm: config.vmsPerPm, seed });
   const r = await simulate(config, w);
-  return { summary: JSON.stringify(r.summary), steps: stepsCsv(r.rows), nodes: nodesCsv(r.nodes), migrations: r.summary.migrations };
+  return {
+    summary: JSON.stringify(r.summary),
+    steps: stepsCsv(r.rows),
+    nodes: nodesCsv(r.nodes),
+    migrations: r.summary.migrations,
+  };
 }
 
 describe('determinism', () => {
-  it.each(['synthetic:diurnal', 'synthetic:spikes'])('%s: same seed twice ⇒ identical summary and CSVs', async (w) => {
-    const a = await run(11, w);
-    const b = await run(11, w);
-    expect(a.migrations).toBeGreaterThan(0);
-    expect(b).toEqual(a);
-  });
+  it.each(['synthetic:diurnal', 'synthetic:spikes'])(
+    '%s: same seed twice ⇒ identical summary and CSVs',
+    async (w) => {
+      const a = await run(11, w);
+      const b = await run(11, w);
+      expect(a.migrations).toBeGreaterThan(0);
+      expect(b).toEqual(a);
+    },
+  );
 
   it('another seed ⇒ a different run', async () => {
     const a = await run(11);

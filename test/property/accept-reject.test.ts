@@ -11,7 +11,12 @@ import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
 import { pairOf } from '../../src/model/levels.ts';
 import { Rng } from '../../src/core/rng.ts';
 
-function node(policy: PolicyQLearning, cpuUsed: number, ramUsed: number, ramReserved: number): ConsolidationNode {
+function node(
+  policy: PolicyQLearning,
+  cpuUsed: number,
+  ramUsed: number,
+  ramReserved: number,
+): ConsolidationNode {
   return {
     id: 0,
     cpuCapMips: 3720,
@@ -40,7 +45,12 @@ describe('accept/reject (πin)', () => {
   it('accepts iff φin(s,a) ≥ 0 and the RAM fits', () => {
     fc.assert(
       fc.property(
-        fc.float32Array({ minLength: 81 * 81, maxLength: 81 * 81, noNaN: true, noDefaultInfinity: true }),
+        fc.float32Array({
+          minLength: 81 * 81,
+          maxLength: 81 * 81,
+          noNaN: true,
+          noDefaultInfinity: true,
+        }),
         fc.double({ min: 0, max: 2 * 3720, noNaN: true }),
         fc.double({ min: 0, max: 4096, noNaN: true }),
         fc.double({ min: 0, max: 2048, noNaN: true }),
@@ -49,7 +59,14 @@ describe('accept/reject (πin)', () => {
         (values, cpuUsed, ramUsed, ramReserved, vmCpu, vmRam) => {
           const policy = new PolicyQLearning(
             new Rng(1),
-            { alpha: 0.5, gamma: 0.5, epsilon: 0, epsilonIn: 0, learning: true, rewards: DEFAULT_REWARDS },
+            {
+              alpha: 0.5,
+              gamma: 0.5,
+              epsilon: 0,
+              epsilonIn: 0,
+              learning: true,
+              rewards: DEFAULT_REWARDS,
+            },
             { phiOut: new QTable(), phiIn: new QTable(values) },
           );
           const n = node(policy, cpuUsed, ramUsed, ramReserved);
@@ -67,7 +84,14 @@ describe('accept/reject (πin)', () => {
     const phiIn = new QTable();
     const policy = new PolicyQLearning(
       new Rng(1),
-      { alpha: 0.5, gamma: 0.5, epsilon: 0, epsilonIn: 0, learning: true, rewards: DEFAULT_REWARDS },
+      {
+        alpha: 0.5,
+        gamma: 0.5,
+        epsilon: 0,
+        epsilonIn: 0,
+        learning: true,
+        rewards: DEFAULT_REWARDS,
+      },
       { phiOut: new QTable(), phiIn },
     );
     // Reject only from the state the reservation puts the PM in.

@@ -53,9 +53,12 @@ function checkInvariants(model: Model, { sim }: Real): void {
   const physicalRam = new Float64Array(sim.agents.length);
   for (let vm = 0; vm < dc.vmCount; vm++) {
     expect(dc.vmHost[vm]).toBe(model.owner[vm]);
-    physicalRam[dc.vmHost[vm]!]! += dc.vmRamMb[vm]!;
-    if (owners[vm] >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
-    else expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(model.owner[vm]);
+    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
+    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
+    else
+      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
+        model.owner[vm],
+      );
   }
   physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
 }
@@ -86,7 +89,8 @@ class HealCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real) {
     real.faults.enabled = false;
-    const busy = () => real.sim.agents.some((a) => a.state.out !== null || a.state.reservations.size > 0);
+    const busy = () =>
+      real.sim.agents.some((a) => a.state.out !== null || a.state.reservations.size > 0);
     for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
     checkInvariants(model, real);
     expect(real.sim.agents.some((a) => a.state.out?.phase === 'transferring')).toBe(false);
@@ -117,14 +121,18 @@ describe('migration handshake over an unreliable network', () => {
           [
             fc.constant(new RoundCommand()),
             fc.constant(new RoundCommand()),
-            fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 16, maxLength: 16 }).map((u) => new StepCommand(u)),
+            fc
+              .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 16, maxLength: 16 })
+              .map((u) => new StepCommand(u)),
             fc.constant(new HealCommand()),
           ],
           { maxCommands: 60, size: 'max' },
         ),
         async (p, cmds) => {
           const vms = Math.max(1, Math.round(p.pms * p.vmsPerPm));
-          const workload = new ArrayWorkload([Array.from({ length: vms }, (_, i) => ((i * 37) % 100) / 100)]);
+          const workload = new ArrayWorkload([
+            Array.from({ length: vms }, (_, i) => ((i * 37) % 100) / 100),
+          ]);
           const config = testConfig({
             pms: p.pms,
             seed: p.seed,
@@ -134,7 +142,11 @@ describe('migration handshake over an unreliable network', () => {
           let faults!: TransportFaulty<Message>;
           const model: Model = { owner: new Int32Array(vms), step: 0 };
           const sim = new Simulation(config, workload, {
-            wrapTransport: (t) => (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), { ...p, maxDelayPhases: 4 })),
+            wrapTransport: (t) =>
+              (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), {
+                ...p,
+                maxDelayPhases: 4,
+              })),
             onMigration: (vm, from, to) => {
               expect(model.owner[vm], `VM ${vm} committed twice`).toBe(from);
               model.owner[vm] = to;

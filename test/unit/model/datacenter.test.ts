@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Datacenter } from '../../../src/model/datacenter.ts';
-import { HOST_HP_ML110_G4, HOST_HP_ML110_G5, VM_TYPES, powerW } from '../../../src/model/hardware.ts';
-import { activePmLowerBound, hostsToCover, sortedDescending } from '../../../src/model/lower-bound.ts';
+import {
+  HOST_HP_ML110_G4,
+  HOST_HP_ML110_G5,
+  VM_TYPES,
+  powerW,
+} from '../../../src/model/hardware.ts';
+import {
+  activePmLowerBound,
+  hostsToCover,
+  sortedDescending,
+} from '../../../src/model/lower-bound.ts';
 
 const opts = { stepSeconds: 300, sleepPowerW: 0, migrationCpuOverhead: 0.1 };
 
@@ -40,7 +49,12 @@ describe('Datacenter.endStep', () => {
   });
 
   it('counts overloaded host time and migration CPU loss (PDM)', () => {
-    const dc = new Datacenter([HOST_HP_ML110_G4, HOST_HP_ML110_G4], [VM_TYPES[0]!, VM_TYPES[0]!], Int32Array.from([0, 1]), opts);
+    const dc = new Datacenter(
+      [HOST_HP_ML110_G4, HOST_HP_ML110_G4],
+      [VM_TYPES[0]!, VM_TYPES[0]!],
+      Int32Array.from([0, 1]),
+      opts,
+    );
     dc.beginStep(0, Float64Array.from([1, 0.5]));
     dc.onMigration(1, 1, 0); // 870 MB over 62.5 MB/s = 13.92 s at 10 % of 1250 MIPS
     dc.onSleep(1);
@@ -53,7 +67,12 @@ describe('Datacenter.endStep', () => {
   });
 
   it('refuses impossible events: they are bugs', () => {
-    const dc = new Datacenter([HOST_HP_ML110_G4, HOST_HP_ML110_G4], [VM_TYPES[0]!], Int32Array.from([0]), opts);
+    const dc = new Datacenter(
+      [HOST_HP_ML110_G4, HOST_HP_ML110_G4],
+      [VM_TYPES[0]!],
+      Int32Array.from([0]),
+      opts,
+    );
     expect(() => dc.onMigration(0, 1, 0)).toThrow(/runs on 0/);
     expect(() => dc.onSleep(0)).toThrow(/holding 1 VMs/);
     expect(() => dc.onMigration(0, 0, 1)).toThrow(/sleeping host/);
@@ -72,9 +91,14 @@ describe('lower bound', () => {
   it('never exceeds the active hosts of any feasible placement', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ host: fc.nat(9), util: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.record({ host: fc.nat(9), util: fc.double({ min: 0, max: 1, noNaN: true }) }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
         (vms) => {
-          const hosts = Array.from({ length: 10 }, (_, i) => (i % 2 ? HOST_HP_ML110_G5 : HOST_HP_ML110_G4));
+          const hosts = Array.from({ length: 10 }, (_, i) =>
+            i % 2 ? HOST_HP_ML110_G5 : HOST_HP_ML110_G4,
+          );
           // Keep only VMs whose RAM fits their host (a feasible placement).
           const used = new Float64Array(10);
           const kept = vms.filter((v) => {
@@ -82,8 +106,16 @@ describe('lower bound', () => {
             used[v.host]! += VM_TYPES[3]!.ramMb;
             return true;
           });
-          const dc = new Datacenter(hosts, kept.map(() => VM_TYPES[3]!), Int32Array.from(kept, (v) => v.host), opts);
-          dc.beginStep(0, Float64Array.from(kept, (v) => v.util));
+          const dc = new Datacenter(
+            hosts,
+            kept.map(() => VM_TYPES[3]!),
+            Int32Array.from(kept, (v) => v.host),
+            opts,
+          );
+          dc.beginStep(
+            0,
+            Float64Array.from(kept, (v) => v.util),
+          );
           const s = dc.endStep();
           expect(s.lowerBound).toBeLessThanOrEqual(s.activePms);
         },

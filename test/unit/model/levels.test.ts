@@ -35,10 +35,14 @@ describe('levelOf (thesis thresholds)', () => {
 
   it('is monotone', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), (a, b) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        expect(levelOf(lo)).toBeLessThanOrEqual(levelOf(hi));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        (a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          expect(levelOf(lo)).toBeLessThanOrEqual(levelOf(hi));
+        },
+      ),
     );
   });
 

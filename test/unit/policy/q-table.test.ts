@@ -10,17 +10,27 @@ const val = fc.double({ min: -100, max: 100, noNaN: true });
 describe('QTable.update', () => {
   it('moves Q(s,a) toward the target r + γ·max Q(s′,·)', () => {
     fc.assert(
-      fc.property(idx, idx, idx, val, val, val, fc.double({ min: 0.01, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.99, noNaN: true }), (s, a, s2, q0, r, other, alpha, gamma) => {
-        const t = new QTable();
-        t.set(s, a, q0);
-        t.set(s2, (a + 1) % 81, other);
-        const q = t.get(s, a);
-        const target = r + gamma * t.maxAt(s2);
-        const q1 = t.update(s, a, r, s2, false, alpha, gamma);
-        // Never overshoots, and gets strictly closer unless already there (float32 storage).
-        expect(Math.abs(target - q1)).toBeLessThanOrEqual(Math.abs(target - q) + 1e-4);
-        if (Math.abs(target - q) > 1e-3) expect(Math.sign(q1 - q)).toBe(Math.sign(target - q));
-      }),
+      fc.property(
+        idx,
+        idx,
+        idx,
+        val,
+        val,
+        val,
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        (s, a, s2, q0, r, other, alpha, gamma) => {
+          const t = new QTable();
+          t.set(s, a, q0);
+          t.set(s2, (a + 1) % 81, other);
+          const q = t.get(s, a);
+          const target = r + gamma * t.maxAt(s2);
+          const q1 = t.update(s, a, r, s2, false, alpha, gamma);
+          // Never overshoots, and gets strictly closer unless already there (float32 storage).
+          expect(Math.abs(target - q1)).toBeLessThanOrEqual(Math.abs(target - q) + 1e-4);
+          if (Math.abs(target - q) > 1e-3) expect(Math.sign(q1 - q)).toBe(Math.sign(target - q));
+        },
+      ),
     );
   });
 
@@ -39,7 +49,9 @@ describe('QTable.update', () => {
 
 describe('rewards', () => {
   it('sums the per-resource rewards of the state pair', () => {
-    expect(pairReward(DEFAULT_REWARDS.out, pairIndex(Level.Low, Level.Low))).toBe(2 * DEFAULT_REWARDS.out[0]!);
+    expect(pairReward(DEFAULT_REWARDS.out, pairIndex(Level.Low, Level.Low))).toBe(
+      2 * DEFAULT_REWARDS.out[0]!,
+    );
     expect(pairReward(DEFAULT_REWARDS.in, pairIndex(Level.Overload, Level.Medium))).toBe(
       DEFAULT_REWARDS.in[8]! + DEFAULT_REWARDS.in[1]!,
     );
@@ -47,8 +59,12 @@ describe('rewards', () => {
 
   it('rejects tables of the wrong shape with a message naming the problem', () => {
     expect(() => validateRewards(DEFAULT_REWARDS)).not.toThrow();
-    expect(() => validateRewards({ ...DEFAULT_REWARDS, out: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).toThrow(/strictly decrease/);
-    expect(() => validateRewards({ ...DEFAULT_REWARDS, in: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).toThrow(/negative for Overload/);
+    expect(() => validateRewards({ ...DEFAULT_REWARDS, out: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).toThrow(
+      /strictly decrease/,
+    );
+    expect(() => validateRewards({ ...DEFAULT_REWARDS, in: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).toThrow(
+      /negative for Overload/,
+    );
     expect(() => validateRewards({ ...DEFAULT_REWARDS, in: [1, 2] })).toThrow(/9 finite numbers/);
   });
 });

@@ -8,7 +8,13 @@ import {
   onRoundStart,
   onStepStart,
 } from '../../../protocols/consolidation.ts';
-import { MsgFlag, MsgType, PROTOCOL_VERSION, message, type Message } from '../../../protocols/messages.ts';
+import {
+  MsgFlag,
+  MsgType,
+  PROTOCOL_VERSION,
+  message,
+  type Message,
+} from '../../../protocols/messages.ts';
 import type { ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PeerSamplingUniform } from '../../../protocols/peer-sampling.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
@@ -17,7 +23,12 @@ import { Rng } from '../../../src/core/rng.ts';
 import { recordingEffects } from '../../helpers/fixtures.ts';
 
 /** VM id → (cpu MIPS, RAM MB), as the hypervisor reads them. */
-const VMS: Record<number, [number, number]> = { 10: [500, 1000], 11: [800, 1000], 12: [300, 613], 13: [2000, 1740] };
+const VMS: Record<number, [number, number]> = {
+  10: [500, 1000],
+  11: [800, 1000],
+  12: [300, 613],
+  13: [2000, 1740],
+};
 
 function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}): ConsolidationNode {
   const n: ConsolidationNode = {
@@ -53,6 +64,14 @@ function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}):
   onStepStart(n);
   return n;
 }
+
+/** A sampler that always picks `peer`. */
+const towards = (peer: number) => ({
+  select: () => peer,
+  pickSleeper: () => -1,
+  markAsleep() {},
+  markAwake() {},
+});
 
 function probe(from: number, to: number, load: number, vmCount: number, flags = 0): Message {
   const m = message(MsgType.Probe, from, to, 1);
@@ -96,9 +115,8 @@ describe('role rule', () => {
 
 describe('exchange', () => {
   it('a light PM empties itself into a busier one, then sleeps', () => {
-    const a = node(0, [12]); // light: will send
+    const a = node(0, [12], { sampler: towards(1) }); // light: will send
     const b = node(1, [10, 11]);
-    a.sampler = { select: () => 1, pickSleeper: () => -1, markAsleep() {}, markAwake() {} };
     const log = exchange(a, b);
     expect(log.sent.map((m) => m.type)).toEqual([
       MsgType.Probe,
@@ -120,9 +138,8 @@ describe('exchange', () => {
   });
 
   it('the recipient rejects a VM whose RAM does not fit, and nothing moves', () => {
-    const a = node(0, [13]); // 1740 MB
+    const a = node(0, [13], { sampler: towards(1) }); // 1740 MB
     const b = node(1, [10, 11, 12], { ramCapMb: 3000 }); // 2613 MB used
-    a.sampler = { select: () => 1, pickSleeper: () => -1, markAsleep() {}, markAwake() {} };
     const log = exchange(a, b);
     expect(log.sent.map((m) => m.type)).toContain(MsgType.Reject);
     expect(log.migrated).toEqual([]);

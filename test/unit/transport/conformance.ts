@@ -12,8 +12,15 @@ interface TestMsg {
   body: string;
 }
 
-export function transportConformance(make: (nodes: number) => Promise<Transport<TestMsg>> | Transport<TestMsg>): void {
-  const msg = (from: number, to: number, seq: number, body = `${from}:${seq}`): TestMsg => ({ from, to, seq, body });
+export function transportConformance(
+  make: (nodes: number) => Promise<Transport<TestMsg>> | Transport<TestMsg>,
+): void {
+  const msg = (from: number, to: number, seq: number, body = `${from}:${seq}`): TestMsg => ({
+    from,
+    to,
+    seq,
+    body,
+  });
 
   it('delivers what was sent in the previous phase, and only then', async () => {
     const t = await make(3);

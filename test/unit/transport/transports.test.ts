@@ -43,7 +43,9 @@ describe('TransportFaulty', () => {
   });
 
   it('reorders an inbox when asked', async () => {
-    const t = new TransportFaulty(new TransportInMemory<ReturnType<typeof m>>(2), new Rng(3), { reorder: true });
+    const t = new TransportFaulty(new TransportInMemory<ReturnType<typeof m>>(2), new Rng(3), {
+      reorder: true,
+    });
     for (let i = 1; i <= 50; i++) t.send(m(i));
     await t.nextPhase();
     const seqs = t.inbox(1).map((x) => x.seq);

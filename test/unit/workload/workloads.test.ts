@@ -21,26 +21,31 @@ describe('PlanetLab reader', () => {
   it('names the file and line of a malformed sample', () => {
     const bad = join(FIX, 'planetlab-bad');
     expect(() => new WorkloadPlanetLab(bad)).toThrow(TraceFormatError);
-    expect(() => new WorkloadPlanetLab(bad)).toThrow(`${join(bad, 'vm-b')}:2: expected an integer CPU percentage 0–100, got '2x0'`);
+    expect(() => new WorkloadPlanetLab(bad)).toThrow(
+      `${join(bad, 'vm-b')}:2: expected an integer CPU percentage 0–100, got '2x0'`,
+    );
   });
 
   it('rejects a missing directory with a user error', () => {
     expect(() => new WorkloadPlanetLab(join(FIX, 'nope'))).toThrow(UserError);
   });
 
-  it.skipIf(!existsSync(PLANETLAB_DAY))('reads the 20110303 day: 1052 VMs × 288 steps, mean 12.31 %', () => {
-    const w = new WorkloadPlanetLab(PLANETLAB_DAY);
-    expect(w.vmCount).toBe(1052);
-    expect(w.maxSteps).toBe(288);
-    const out = new Float64Array(w.vmCount);
-    let sum = 0;
-    for (let s = 0; s < 288; s++) {
-      w.cpuUtilAt(s, out);
-      for (const x of out) sum += x;
-    }
-    expect((100 * sum) / (1052 * 288)).toBeCloseTo(12.31, 1);
-    expect(parseTraceFile(join(PLANETLAB_DAY, w.files[0]!)).length).toBe(288);
-  });
+  it.skipIf(!existsSync(PLANETLAB_DAY))(
+    'reads the 20110303 day: 1052 VMs × 288 steps, mean 12.31 %',
+    () => {
+      const w = new WorkloadPlanetLab(PLANETLAB_DAY);
+      expect(w.vmCount).toBe(1052);
+      expect(w.maxSteps).toBe(288);
+      const out = new Float64Array(w.vmCount);
+      let sum = 0;
+      for (let s = 0; s < 288; s++) {
+        w.cpuUtilAt(s, out);
+        for (const x of out) sum += x;
+      }
+      expect((100 * sum) / (1052 * 288)).toBeCloseTo(12.31, 1);
+      expect(parseTraceFile(join(PLANETLAB_DAY, w.files[0]!)).length).toBe(288);
+    },
+  );
 });
 
 describe('synthetic workloads', () => {

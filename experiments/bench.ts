@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: speed and memory figures, printed (not asserted). Medians over repeats, since
+ * the machines are noisy. Sections: in-process simulation of 100 PMs × 288 steps; the whole
+ * experiment command at 10,000 PMs × 13,000 VMs (wall time and peak memory of a fresh process);
+ * the PlanetLab day at 800 PMs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import Table from 'cli-table3';
+import { resolveConfig } from './config.ts';
+import { makeWorkload } from './workloads.ts';
+import { simulate } from './simulation.ts';
+import { PROJECT_ROOT } from './results.ts';
+import { runCli } from './cli-support.ts';
+import { UserError } from '../src/core/errors.ts';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function inProcess(pms: number, repeats: number) {
+  const config = resolveConfig({ pms, out: '/dev/null' });
+  const times: number[] = [];
+  let exchanges = 0;
+  for (let i = 0; i < repeats + 1; i++) {
+    const w = makeWorkload({
+      spec: config.workload,
+      vms: null,
+      pms,
+      vmsPerPm: config.vmsPerPm,
+      seed: config.seed,
+    });
+    const t0 = performance.now();
+    const r = await simulate(config, w);
+    const dt = (performance.now() - t0) / 1000;
+    if (i > 0) times.push(dt); // first run warms the JIT
+    exchanges = r.summary.exchanges;
+  }
+  return { times, exchanges };
+}
+
+function command(args: string[]) {
+  const out = join(mkdtempSync(join(tmpdir(), 'qossip-bench-')), 'run');
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'experiments/experiment.ts', ...args, '--out', out, '--quiet'],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    },
+  );
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new UserError(`benchmark run failed: ${r.stderr.trim()}`);
+  const timing = JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
+  return { wall, timing, summary };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('npm run bench --')
+    .option('repeats', {
+      type: 'number',
+      default: 5,
+      describe: 'timed repeats per figure (median reported)',
+    })
+    .option('quick', { type: 'boolean', default: false, describe: 'skip the 10,000-PM runs' })
+    .strict()
+    .fail((msg, err) => {
+      throw err ?? new UserError(`${msg} (see --help)`);
+    })
+    .parseAsync();
+  const t = new Table({ head: ['benchmark', 'median', 'detail'], style: { head: [] } });
+
+  const small = await inProcess(100, args.repeats);
+  t.push([
+    '100 PMs × 288 steps, qlearning (simulation only, in-process)',
+    `${median(small.times).toFixed(3)} s`,
+    `target < 1 s; runs ${small.times.map((x) => x.toFixed(3)).join(' ')}; ${Math.round(small.exchanges / median(small.times))} exchanges/s`,
+  ]);
+
+  const planetlab = join(PROJECT_ROOT, '../shared/data/planetlab/20110303');
+  if (existsSync(planetlab)) {
+    const runs = Array.from({ length: Math.min(3, args.repeats) }, () =>
+      command(['--pms', '800', '--workload', `planetlab:${planetlab}`]),
+    );
+    t.push([
+      'PlanetLab 20110303: 800 PMs, 1052 VMs, 288 steps (whole command)',
+      `${median(runs.map((r) => r.wall)).toFixed(2)} s`,
+      `simulation ${median(runs.map((r) => r.timing.simulateSeconds!)).toFixed(3)} s; ${runs[0]!.summary.migrations} migrations`,
+    ]);
+  }
+
+  if (!args.quick) {
+    const runs = Array.from({ length: Math.min(3, args.repeats) }, () =>
+      command(['--pms', '10000', '--vms', '13000']),
+    );
+    t.push([
+      '10,000 PMs × 13,000 VMs × 288 steps (whole command)',
+      `${median(runs.map((r) => r.wall)).toFixed(2)} s`,
+      `target < 30 s and < 4 GiB; peak RSS ${median(runs.map((r) => r.timing.peakRssMb!)).toFixed(0)} MB; ` +
+        `simulation ${median(runs.map((r) => r.timing.simulateSeconds!)).toFixed(2)} s; ` +
+        `${Math.round(median(runs.map((r) => r.timing.exchangesPerSecond!)))} exchanges/s; ` +
+        `${Math.round(median(runs.map((r) => r.timing.messagesPerSecond!)))} messages/s`,
+    ]);
+  }
+  process.stdout.write(`${t.toString()}\n`);
+  return 0;
+}
+
+runCli(() => main(hideBin(process.argv)));
