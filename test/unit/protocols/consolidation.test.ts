@@ -91,7 +91,12 @@ function exchange(a: ConsolidationNode, b: ConsolidationNode) {
   while (fx.log.sent.length > delivered) {
     const batch = fx.log.sent.slice(delivered);
     delivered = fx.log.sent.length;
-    for (const m of batch) onMessage(nodes.find((n) => n.id === m.to)!, m, fx);
+    for (const m of batch)
+      onMessage(
+        nodes.find((n) => n.id === m.to)!,
+        m,
+        fx,
+      );
   }
   for (const n of nodes) onRoundEnd(n, fx);
   return fx.log;
