@@ -27,7 +27,16 @@ export const ConfigSchema = z
     workload: z.string().min(1),
     policy: z.string().min(1),
     placement: z.enum(PLACEMENTS),
-    peerSampling: z.enum(['uniform']),
+    /** `uniform`: over all peers believed awake; `cyclon`: Cyclon partial views. */
+    peerSampling: z.enum(['uniform', 'cyclon']),
+    cyclon: z
+      .object({
+        /** Entries in each node's partial view. */
+        viewSize: int(1, 10_000),
+        /** Entries exchanged per shuffle; at most viewSize. */
+        shuffleLength: int(1, 10_000),
+      })
+      .strict(),
     transport: z.enum(['memory']),
     datacenter: z
       .object({
@@ -76,6 +85,7 @@ export function defaultConfig(): ExperimentConfig {
     policy: 'qlearning',
     placement: 'random',
     peerSampling: 'uniform',
+    cyclon: { viewSize: 20, shuffleLength: 8 },
     transport: 'memory',
     datacenter: { sleepPowerW: 0, migrationCpuOverhead: 0.1 },
     qlearning: {
@@ -116,6 +126,7 @@ const FLAG_OF: Record<string, string> = {
   workload: '--workload',
   policy: '--policy',
   placement: '--placement',
+  peerSampling: '--peer-sampling',
   out: '--out',
 };
 
@@ -133,6 +144,9 @@ export function resolveConfig(...layers: unknown[]): ExperimentConfig {
     const where = key === '' ? 'config' : flag ? `${key} (${flag})` : key;
     const msg = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
     throw new ConfigError(`invalid ${where}: ${msg}`);
+  }
+  if (parsed.data.cyclon.shuffleLength > parsed.data.cyclon.viewSize) {
+    throw new ConfigError('invalid cyclon.shuffleLength: must not exceed cyclon.viewSize');
   }
   try {
     validateRewards(parsed.data.qlearning.rewards);

@@ -44,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
       choices: PLACEMENTS,
       describe: 'initial placement (default random)',
     })
+    .option('peer-sampling', {
+      type: 'string',
+      choices: ['uniform', 'cyclon'],
+      describe:
+        'peer sampling: uniform over peers believed awake, or Cyclon partial views (default uniform)',
+    })
     .option('seed', { type: 'number', describe: 'seed of every random stream (default 1)' })
     .option('out', {
       type: 'string',
@@ -69,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     policy: args.policy,
     placement: args.placement as ExperimentConfig['placement'] | undefined,
     seed: args.seed,
+    peerSampling: args['peer-sampling'] as ExperimentConfig['peerSampling'] | undefined,
     out: args.out,
   };
   const config = resolveConfig(fromFile, flags);

@@ -22,7 +22,9 @@ import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import { MsgType, type Message } from '../protocols/messages.ts';
 import type { Effects } from '../protocols/node-state.ts';
-import { PeerSamplingUniform } from '../protocols/peer-sampling.ts';
+import type { PeerSampler } from '../protocols/peer-sampling.ts';
+import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
+import { PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
 import { PmAgent } from '../nodes/pm-agent.ts';
 import type { ExperimentConfig } from './config.ts';
 
@@ -132,7 +134,7 @@ export class Simulation {
             { nodeId: id, rng: nodeRng.fork('policy') },
             { qlearning: config.qlearning },
           ),
-          sampler: new PeerSamplingUniform(id, pms),
+          sampler: makeSampler(config, id, nodeRng.fork('bootstrap')),
           rng: nodeRng.fork('protocol'),
           sensor,
           options: config.protocol,
@@ -196,6 +198,19 @@ export function simulate(
   hooks: SimulationHooks = {},
 ): Promise<SimulationResult> {
   return new Simulation(config, workload, hooks).run();
+}
+
+/** A node's peer sampler; Cyclon views start from `viewSize` random peers (the join bootstrap). */
+function makeSampler(config: ExperimentConfig, id: number, rng: Rng): PeerSampler {
+  const pms = config.pms;
+  if (config.peerSampling === 'uniform') return new PeerSamplingUniform(id, pms);
+  const bootstrap: number[] = [];
+  const want = Math.min(config.cyclon.viewSize, pms - 1);
+  while (bootstrap.length < want) {
+    const p = rng.int(pms);
+    if (p !== id && !bootstrap.includes(p)) bootstrap.push(p);
+  }
+  return new PeerSamplingCyclon(id, config.cyclon, bootstrap);
 }
 
 /** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */

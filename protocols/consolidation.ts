@@ -145,6 +145,12 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
     }
   }
   if (!n.policy.gossips) return;
+  const shuffle = n.sampler.startShuffle(n.rng);
+  if (shuffle !== null) {
+    const m = message(MsgType.Shuffle, n.id, shuffle.to, nextSeq(n));
+    m.peers = shuffle.entries;
+    fx.send(m);
+  }
   if (n.vms.length === 0) return; // nothing to offer, nothing to ask for: it will sleep
 
   if (isOverloaded(n) && n.stuckRounds >= n.options.wakeAfterStuckRounds) {
@@ -257,6 +263,18 @@ export function onMessage(n: ConsolidationNode, m: Message, fx: Effects): void {
       return onTransfer(n, m, fx);
     case MsgType.Done:
       return onDone(n, m, fx);
+    case MsgType.Shuffle:
+      if (n.asleep) {
+        reply(n, fx, m, MsgType.Asleep);
+      } else {
+        const r = message(MsgType.ShuffleReply, n.id, m.from, nextSeq(n), m.seq);
+        r.peers = n.sampler.onShuffle(m.from, m.peers ?? [], n.rng);
+        fx.send(r);
+      }
+      return;
+    case MsgType.ShuffleReply:
+      n.sampler.onShuffleReply(m.from, m.peers ?? []);
+      return;
     case MsgType.Nack:
       if (matches(n, m, 'transferring')) {
         const s = n.out!;

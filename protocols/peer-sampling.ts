@@ -1,10 +1,16 @@
 /**
- * Peer sampling: which peer a node gossips with. `PeerSamplingUniform` is the ideal uniform
- * sampler of gossip simulations (PeerSim's default) restricted to peers the node believes awake:
- * beliefs come only from the node's own traffic (an `Asleep` reply marks a peer asleep, any message
- * from a peer marks it awake), so no global knowledge leaks in.
+ * Peer sampling: which peer a node gossips with, and which sleeping peer it may wake. Beliefs come
+ * only from the node's own traffic (an `Asleep` reply marks a peer asleep, any other message from
+ * a peer marks it awake), so no global knowledge leaks in. Samplers that gossip themselves (Cyclon)
+ * exchange view entries through the protocol's Shuffle messages.
  */
 import type { Rng } from '../src/core/rng.ts';
+
+export interface ShuffleRequest {
+  to: number;
+  /** View entries to send, flattened as [id, age, id, age, …]. */
+  entries: number[];
+}
 
 export interface PeerSampler {
   /** A peer to gossip with, or -1 when the node knows no other node. */
@@ -13,65 +19,51 @@ export interface PeerSampler {
   pickSleeper(rng: Rng): number;
   markAsleep(peer: number): void;
   markAwake(peer: number): void;
+  /** Start of a round: the view shuffle to send, if this sampler gossips (Cyclon); else null. */
+  startShuffle(rng: Rng): ShuffleRequest | null;
+  /** A peer's shuffle arrived: merge its entries, return ours for the reply. */
+  onShuffle(from: number, entries: readonly number[], rng: Rng): number[];
+  /** The reply to our shuffle arrived: merge its entries. */
+  onShuffleReply(from: number, entries: readonly number[]): void;
 }
 
-/** How many recently learnt sleepers a node remembers as wake candidates. */
-const SLEEPER_MEMORY = 8;
-/** Draws before giving up on finding a peer believed awake. */
-const SELECT_TRIES = 8;
+/** The few most recently learnt sleepers: wake candidates. */
+export class SleeperMemory {
+  private readonly ids: Int32Array;
+  private next = 0;
 
-export class PeerSamplingUniform implements PeerSampler {
-  /** Bit i set ⇔ peer i is believed asleep. */
-  private readonly asleepBits: Uint8Array;
-  private readonly sleepers = new Int32Array(SLEEPER_MEMORY).fill(-1);
-  private sleeperNext = 0;
-
-  constructor(
-    readonly self: number,
-    readonly nodeCount: number,
-  ) {
-    this.asleepBits = new Uint8Array((nodeCount + 7) >>> 3);
+  constructor(capacity = 8) {
+    this.ids = new Int32Array(capacity).fill(-1);
   }
 
-  isBelievedAsleep(peer: number): boolean {
-    return (this.asleepBits[peer >>> 3]! & (1 << (peer & 7))) !== 0;
+  add(peer: number): void {
+    if (this.ids.includes(peer)) return;
+    this.ids[this.next] = peer;
+    this.next = (this.next + 1) % this.ids.length;
   }
 
-  select(rng: Rng): number {
-    const n = this.nodeCount;
-    if (n < 2) return -1;
-    let j = -1;
-    for (let t = 0; t < SELECT_TRIES; t++) {
-      j = rng.int(n - 1);
-      if (j >= this.self) j++;
-      if (!this.isBelievedAsleep(j)) return j;
-    }
-    return j;
+  remove(peer: number): void {
+    const i = this.ids.indexOf(peer);
+    if (i >= 0) this.ids[i] = -1;
   }
 
-  pickSleeper(rng: Rng): number {
+  has(peer: number): boolean {
+    return peer >= 0 && this.ids.includes(peer);
+  }
+
+  /** A uniformly chosen remembered sleeper, forgotten once picked; -1 if none. */
+  pick(rng: Rng): number {
     let known = 0;
-    for (const s of this.sleepers) if (s >= 0 && this.isBelievedAsleep(s)) known++;
+    for (const s of this.ids) if (s >= 0) known++;
     if (known === 0) return -1;
     let k = rng.int(known);
-    for (let i = 0; i < SLEEPER_MEMORY; i++) {
-      const s = this.sleepers[i]!;
-      if (s >= 0 && this.isBelievedAsleep(s) && k-- === 0) {
-        this.sleepers[i] = -1;
+    for (let i = 0; i < this.ids.length; i++) {
+      const s = this.ids[i]!;
+      if (s >= 0 && k-- === 0) {
+        this.ids[i] = -1;
         return s;
       }
     }
     return -1;
-  }
-
-  markAsleep(peer: number): void {
-    if (this.isBelievedAsleep(peer)) return;
-    this.asleepBits[peer >>> 3]! |= 1 << (peer & 7);
-    this.sleepers[this.sleeperNext] = peer;
-    this.sleeperNext = (this.sleeperNext + 1) % SLEEPER_MEMORY;
-  }
-
-  markAwake(peer: number): void {
-    this.asleepBits[peer >>> 3]! &= ~(1 << (peer & 7));
   }
 }

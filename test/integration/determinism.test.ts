@@ -5,8 +5,21 @@ import { makeWorkload } from '../../experiments/workloads.ts';
 import { testConfig } from '../helpers/fixtures.ts';
 import { stepsCsv, nodesCsv } from '../../src/metrics/csv.ts';
 
-async function run(seed: number, workload = 'synthetic:diurnal', policy = 'qlearning') {
-  const config = testConfig({ pms: 40, steps: 60, seed, workload, policy, roundsPerStep: 2 });
+async function run(
+  seed: number,
+  workload = 'synthetic:diurnal',
+  policy = 'qlearning',
+  peerSampling: 'uniform' | 'cyclon' = 'uniform',
+) {
+  const config = testConfig({
+    pms: 40,
+    steps: 60,
+    seed,
+    workload,
+    policy,
+    roundsPerStep: 2,
+    peerSampling,
+  });
   const w = makeWorkload({ spec: workload, vms: null, pms: 40, vmsPerPm: config.vmsPerPm, seed });
   const r = await simulate(config, w);
   return {
@@ -27,6 +40,15 @@ describe('determinism', () => {
       expect(b).toEqual(a);
     },
   );
+
+  it('cyclon peer sampling: same seed twice ⇒ identical run', async () => {
+    const a = await run(5, 'synthetic:spikes', 'qlearning', 'cyclon');
+    expect(a.migrations).toBeGreaterThan(0);
+    expect(await run(5, 'synthetic:spikes', 'qlearning', 'cyclon')).toEqual(a);
+    expect((await run(5, 'synthetic:spikes', 'qlearning', 'uniform')).summary).not.toEqual(
+      a.summary,
+    );
+  });
 
   it('another seed ⇒ a different run', async () => {
     const a = await run(11);

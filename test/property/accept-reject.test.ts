@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decideAccept, selfInput } from '../../protocols/consolidation.ts';
 import { DEFAULT_PROTOCOL_OPTIONS } from '../../protocols/consolidation.ts';
-import { PeerSamplingUniform } from '../../protocols/peer-sampling.ts';
+import { PeerSamplingUniform } from '../../protocols/peer-sampling-uniform.ts';
 import type { ConsolidationNode } from '../../protocols/node-state.ts';
 import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
 import { QTable } from '../../src/policy/q-table.ts';

@@ -113,6 +113,7 @@ describe('migration handshake over an unreliable network', () => {
       reorder: fc.boolean(),
       epsilonIn: fc.double({ min: 0, max: 1, noNaN: true }),
       reservationTtlRounds: fc.integer({ min: 1, max: 3 }),
+      peerSampling: fc.constantFrom('uniform' as const, 'cyclon' as const),
     });
     await fc.assert(
       fc.asyncProperty(
@@ -136,6 +137,8 @@ describe('migration handshake over an unreliable network', () => {
           const config = testConfig({
             pms: p.pms,
             seed: p.seed,
+            peerSampling: p.peerSampling,
+            cyclon: { viewSize: 3, shuffleLength: 2 },
             qlearning: { epsilon: 0.3, epsilonIn: p.epsilonIn },
             protocol: { reservationTtlRounds: p.reservationTtlRounds, wakeAfterStuckRounds: 1 },
           });

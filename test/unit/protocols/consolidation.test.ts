@@ -16,7 +16,7 @@ import {
   type Message,
 } from '../../../protocols/messages.ts';
 import type { ConsolidationNode } from '../../../protocols/node-state.ts';
-import { PeerSamplingUniform } from '../../../protocols/peer-sampling.ts';
+import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
 import { Rng } from '../../../src/core/rng.ts';
@@ -71,6 +71,9 @@ const towards = (peer: number) => ({
   pickSleeper: () => -1,
   markAsleep() {},
   markAwake() {},
+  startShuffle: () => null,
+  onShuffle: () => [],
+  onShuffleReply() {},
 });
 
 function probe(from: number, to: number, load: number, vmCount: number, flags = 0): Message {
