@@ -66,6 +66,12 @@ export const ConfigSchema = z
         maxMigrationsPerExchange: int(0, 1_000_000),
       })
       .strict(),
+    output: z
+      .object({
+        /** Save the learnt tables of this many of the most active nodes (0: none). */
+        qtableNodes: int(0, 1_000_000),
+      })
+      .strict(),
     /** Run directory; null means runs/<date>-<policy>-<pms>pm-s<seed>. */
     out: z.string().min(1).nullable(),
   })
@@ -97,6 +103,7 @@ export function defaultConfig(): ExperimentConfig {
       rewards: { out: [...DEFAULT_REWARDS.out], in: [...DEFAULT_REWARDS.in] },
     },
     protocol: { ...DEFAULT_PROTOCOL_OPTIONS },
+    output: { qtableNodes: 16 },
     out: null,
   };
 }
@@ -128,6 +135,7 @@ const FLAG_OF: Record<string, string> = {
   placement: '--placement',
   peerSampling: '--peer-sampling',
   out: '--out',
+  'output.qtableNodes': '--save-qtables',
 };
 
 /**

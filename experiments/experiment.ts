@@ -16,7 +16,7 @@ import type { Summary } from '../src/metrics/collector.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
 import { makeWorkload } from './workloads.ts';
 import { simulate } from './simulation.ts';
-import { ensureRunDir, writeConfig, writeResults, writeTiming } from './results.ts';
+import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { runCli } from './cli-support.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -55,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
       type: 'string',
       describe: 'run directory (default runs/<time>-<policy>-<pms>pm-s<seed>)',
     })
+    .option('save-qtables', {
+      type: 'number',
+      describe:
+        'save the learnt Q-tables of the N most active PMs under qtables/ (default 16; 0: none)',
+    })
     .option('config', { type: 'string', describe: 'JSON config file; flags override it' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .strict()
@@ -77,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
     seed: args.seed,
     peerSampling: args['peer-sampling'] as ExperimentConfig['peerSampling'] | undefined,
     out: args.out,
+    output: { qtableNodes: args['save-qtables'] },
   };
   const config = resolveConfig(fromFile, flags);
   const quiet = args.quiet;
@@ -134,6 +140,12 @@ async function main(argv: string[]): Promise<number> {
   bar?.stop();
   process.off('SIGINT', onSigint);
   writeResults(dir, result);
+  writeQTables(
+    dir,
+    result.agents.map((a) => a.state.policy),
+    result.nodes,
+    resolved.output.qtableNodes,
+  );
   const simulateSeconds = (t2 - t1) / 1000;
   writeTiming(dir, {
     setupSeconds: (t1 - t0) / 1000,
@@ -206,7 +218,7 @@ function printSummary(
   process.stdout.write(`${t.toString()}\n`);
   if (truncated) process.stdout.write('run interrupted: partial results\n');
   process.stdout.write(
-    `results: ${dir}/{config.json,steps.csv,nodes.csv,summary.json,timing.json}\n`,
+    `results in ${dir}/: summary.json, steps.csv, nodes.csv, rewards.csv, config.json\n`,
   );
 }
 

@@ -7,8 +7,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../src/core/errors.ts';
-import { nodesCsv, stepsCsv } from '../src/metrics/csv.ts';
-import type { NodeRow, StepRow, Summary } from '../src/metrics/collector.ts';
+import { nodesCsv, rewardsCsv, stepsCsv } from '../src/metrics/csv.ts';
+import type { NodeRow, RewardRow, StepRow, Summary } from '../src/metrics/collector.ts';
+import type { NodePolicy } from '../src/policy/policy.ts';
+import { LEVEL_NAMES, PAIR_COUNT } from '../src/model/levels.ts';
 import type { ExperimentConfig } from './config.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,11 +61,63 @@ export function writeConfig(
 
 export function writeResults(
   dir: string,
-  r: { rows: readonly StepRow[]; nodes: readonly NodeRow[]; summary: Summary; truncated: boolean },
+  r: {
+    rows: readonly StepRow[];
+    nodes: readonly NodeRow[];
+    rewards: readonly RewardRow[];
+    summary: Summary;
+    truncated: boolean;
+  },
 ): void {
   writeFileSync(join(dir, 'steps.csv'), stepsCsv(r.rows));
   writeFileSync(join(dir, 'nodes.csv'), nodesCsv(r.nodes));
+  writeFileSync(join(dir, 'rewards.csv'), rewardsCsv(r.rewards));
   writeFileSync(join(dir, 'summary.json'), json({ ...r.summary, truncated: r.truncated }));
+}
+
+/**
+ * Saves the learnt 81 × 81 tables of the `limit` most active nodes (most migrations in + out, ties
+ * to the lower id) as little-endian float32 files `qtables/<table>.f32`, one table after another in
+ * the order of `qtables/index.json`'s `nodes`. Writes nothing when the policy learns no tables.
+ */
+export function writeQTables(
+  dir: string,
+  policies: readonly NodePolicy[],
+  nodes: readonly NodeRow[],
+  limit: number,
+): void {
+  if (limit <= 0 || policies.length === 0 || !policies[0]!.tables) return;
+  const chosen = [...nodes]
+    .sort(
+      (a, b) =>
+        b.migrationsIn + b.migrationsOut - (a.migrationsIn + a.migrationsOut) || a.node - b.node,
+    )
+    .slice(0, limit)
+    .map((n) => n.node)
+    .sort((a, b) => a - b);
+  const names = Object.keys(policies[0]!.tables());
+  const qdir = join(dir, 'qtables');
+  mkdirSync(qdir, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const name of names) {
+    const buf = new Float32Array(chosen.length * PAIR_COUNT * PAIR_COUNT);
+    chosen.forEach((node, i) =>
+      buf.set(policies[node]!.tables!()[name]!, i * PAIR_COUNT * PAIR_COUNT),
+    );
+    const file = `${name}.f32`;
+    writeFileSync(join(qdir, file), new Uint8Array(buf.buffer));
+    files[name] = file;
+  }
+  writeFileSync(
+    join(qdir, 'index.json'),
+    json({
+      nodes: chosen,
+      tables: files,
+      shape: [PAIR_COUNT, PAIR_COUNT],
+      dtype: 'float32-le',
+      levels: LEVEL_NAMES,
+    }),
+  );
 }
 
 export function writeTiming(dir: string, timing: Record<string, number>): void {

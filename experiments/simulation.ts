@@ -13,10 +13,11 @@ import { initialPlacement } from '../src/model/placement.ts';
 import {
   MetricsCollector,
   type NodeRow,
+  type RewardRow,
   type StepRow,
   type Summary,
 } from '../src/metrics/collector.ts';
-import { policyEntry } from '../src/policy/registry.ts';
+import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
@@ -43,6 +44,7 @@ export interface SimulationResult {
   summary: Summary;
   rows: StepRow[];
   nodes: NodeRow[];
+  rewards: RewardRow[];
   /** True when the run stopped before `config.steps` (shouldStop). */
   truncated: boolean;
   agents: PmAgent[];
@@ -61,10 +63,29 @@ export class Simulation {
   readonly engine: CycleEngine<Message>;
   private readonly util: Float64Array;
 
+  /** Builds a run, awaiting the policy's run-wide preparation (if it has one) first. */
+  static async create(
+    config: ExperimentConfig,
+    workload: Workload,
+    hooks: SimulationHooks = {},
+  ): Promise<Simulation> {
+    const entry = policyEntry(config.policy);
+    const prepared = entry.prepare
+      ? await entry.prepare({
+          pms: config.pms,
+          rng: new Rng(config.seed).fork('policy'),
+          options: policyOptions(config),
+        })
+      : undefined;
+    return new Simulation(config, workload, hooks, prepared);
+  }
+
+  /** Use `Simulation.create` for policies that need preparation; this constructor is synchronous. */
   constructor(
     readonly config: ExperimentConfig,
     readonly workload: Workload,
     private readonly hooks: SimulationHooks = {},
+    readonly prepared: unknown = undefined,
   ) {
     const rng = new Rng(config.seed);
     const pms = config.pms;
@@ -108,7 +129,7 @@ export class Simulation {
         dc.onWake(node);
         metrics.onWake(node);
       },
-      rewarded: (_node, role, r) => metrics.onReward(role, r),
+      rewarded: (node, role, r) => metrics.onReward(node, role, r),
       rejected: () => metrics.onInvalidMessage(),
     };
     // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
@@ -132,7 +153,8 @@ export class Simulation {
           asleep: hosted[id]!.length === 0,
           policy: entry.create(
             { nodeId: id, rng: nodeRng.fork('policy') },
-            { qlearning: config.qlearning },
+            policyOptions(config),
+            prepared,
           ),
           sampler: makeSampler(config, id, nodeRng.fork('bootstrap')),
           rng: nodeRng.fork('protocol'),
@@ -185,6 +207,7 @@ export class Simulation {
       summary: this.metrics.summary(this.workload.vmCount),
       rows: this.metrics.rows,
       nodes: this.metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
+      rewards: this.metrics.rewards,
       truncated,
       agents: this.agents,
       datacenter: dc,
@@ -192,12 +215,17 @@ export class Simulation {
   }
 }
 
-export function simulate(
+export async function simulate(
   config: ExperimentConfig,
   workload: Workload,
   hooks: SimulationHooks = {},
 ): Promise<SimulationResult> {
-  return new Simulation(config, workload, hooks).run();
+  return (await Simulation.create(config, workload, hooks)).run();
+}
+
+/** The policy sections of a config. */
+export function policyOptions(config: ExperimentConfig): PolicyOptions {
+  return { qlearning: config.qlearning };
 }
 
 /** A node's peer sampler; Cyclon views start from `viewSize` random peers (the join bootstrap). */

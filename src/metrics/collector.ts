@@ -24,6 +24,14 @@ export interface StepRow {
   rewardInCount: number;
 }
 
+/** One learning reward received by a node (for reward statistics). */
+export interface RewardRow {
+  step: number;
+  node: number;
+  role: 'out' | 'in';
+  reward: number;
+}
+
 export interface NodeRow {
   node: number;
   sleepCount: number;
@@ -68,6 +76,7 @@ export interface Summary {
 
 export class MetricsCollector {
   readonly rows: StepRow[] = [];
+  readonly rewards: RewardRow[] = [];
   private readonly sleeps: Int32Array;
   private readonly wakes: Int32Array;
   private readonly stepsAsleep: Int32Array;
@@ -105,7 +114,8 @@ export class MetricsCollector {
     this.wakes[node]!++;
     this.s.wakes++;
   }
-  onReward(role: 'out' | 'in', reward: number): void {
+  onReward(node: number, role: 'out' | 'in', reward: number): void {
+    this.rewards.push({ step: this.rows.length, node, role, reward });
     const acc = role === 'out' ? this.s.out : this.s.in;
     acc.sum += reward;
     acc.n++;

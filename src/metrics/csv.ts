@@ -3,7 +3,7 @@
  * README; numbers are written with enough digits to round-trip and without locale formatting.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { NodeRow, StepRow } from './collector.ts';
+import type { NodeRow, RewardRow, StepRow } from './collector.ts';
 
 export const STEP_COLUMNS: readonly [string, (r: StepRow) => number][] = [
   ['step', (r) => r.step],
@@ -35,7 +35,17 @@ export const NODE_COLUMNS: readonly [string, (r: NodeRow) => number][] = [
   ['final_asleep', (r) => (r.finalAsleep ? 1 : 0)],
 ];
 
-function toCsv<R>(rows: readonly R[], columns: readonly [string, (r: R) => number][]): string {
+export const REWARD_COLUMNS: readonly [string, (r: RewardRow) => number | string][] = [
+  ['step', (r) => r.step],
+  ['node', (r) => r.node],
+  ['role', (r) => r.role],
+  ['reward', (r) => r.reward],
+];
+
+function toCsv<R>(
+  rows: readonly R[],
+  columns: readonly [string, (r: R) => number | string][],
+): string {
   return stringify(
     rows.map((r) => columns.map(([, f]) => f(r))),
     { header: true, columns: columns.map(([name]) => name) },
@@ -44,3 +54,4 @@ function toCsv<R>(rows: readonly R[], columns: readonly [string, (r: R) => numbe
 
 export const stepsCsv = (rows: readonly StepRow[]) => toCsv(rows, STEP_COLUMNS);
 export const nodesCsv = (rows: readonly NodeRow[]) => toCsv(rows, NODE_COLUMNS);
+export const rewardsCsv = (rows: readonly RewardRow[]) => toCsv(rows, REWARD_COLUMNS);

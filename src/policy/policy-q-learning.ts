@@ -62,6 +62,10 @@ export class PolicyQLearning implements NodePolicy {
     return this.o.learning && this.rng.chance(this.o.epsilonIn);
   }
 
+  tables(): Readonly<Record<string, Float32Array>> {
+    return { phiOut: this.phiOut.values, phiIn: this.phiIn.values };
+  }
+
   learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
     const r = pairReward(this.o.rewards.out, nextState);
     if (this.o.learning)

@@ -36,6 +36,8 @@ export interface NodePolicy {
   learnOut(state: number, action: number, nextState: number, terminal: boolean): number;
   /** Feedback to the recipient after it committed a VM. Returns the reward. */
   learnIn(state: number, action: number, nextState: number): number;
+  /** Learnt 81 × 81 tables to save with the results (row-major [state][action]), if the policy has any. */
+  tables?(): Readonly<Record<string, Float32Array>>;
 }
 
 export interface PolicyContext {

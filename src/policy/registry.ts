@@ -7,18 +7,34 @@ import { ConfigError } from '../core/errors.ts';
 import { PolicyNone } from './policy-none.ts';
 import { PolicyQLearning, type QLearningOptions } from './policy-q-learning.ts';
 import type { NodePolicy, PolicyContext } from './policy.ts';
+import type { Rng } from '../core/rng.ts';
 
 /** Options of every policy, one section each (the run's resolved config provides them). */
 export interface PolicyOptions {
   qlearning: QLearningOptions;
 }
 
+/** What a policy may know about the run as a whole when it prepares (never per-node state). */
+export interface PolicyRunContext {
+  readonly pms: number;
+  /** A random stream for run-wide preparation (e.g. initial weights of a shared network). */
+  readonly rng: Rng;
+  readonly options: PolicyOptions;
+}
+
 export interface PolicyEntry {
   readonly name: string;
   readonly description: string;
   readonly kind: 'gossip';
+  /**
+   * Optional run-wide preparation, awaited once before the nodes are made (e.g. load a backend,
+   * build a network shared by all nodes). Its result is handed to every `create` call.
+   */
+  prepare?(run: PolicyRunContext): Promise<unknown>;
   /** Makes the policy instance of one node. */
-  create(ctx: PolicyContext, options: PolicyOptions): NodePolicy;
+  create(ctx: PolicyContext, options: PolicyOptions, prepared: unknown): NodePolicy;
+  /** Facts about the run to record in config.json (e.g. which backend ran), from `prepared`. */
+  describe?(prepared: unknown): Record<string, unknown>;
 }
 
 const ENTRIES: readonly PolicyEntry[] = [

@@ -43,6 +43,18 @@ describe('experiment CLI', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ pms: 12, vms: 16, steps: 20, seed: 5, policy: 'qlearning' });
     expect(config.qossip.version).toMatch(/^\d+\.\d+\.\d+/);
+    // one rewards.csv row per reward counted in steps.csv
+    const rewards = readFileSync(join(out, 'rewards.csv'), 'utf8').trim().split('\n');
+    expect(rewards[0]).toBe('step,node,role,reward');
+    const counted = steps
+      .slice(1)
+      .reduce((a, l) => a + Number(l.split(',')[13]) + Number(l.split(',')[15]), 0);
+    expect(counted).toBeGreaterThan(0);
+    expect(rewards).toHaveLength(counted + 1);
+    // the most active nodes' Q-tables, as float32 81×81 each
+    const index = JSON.parse(readFileSync(join(out, 'qtables/index.json'), 'utf8'));
+    expect(index.nodes.length).toBe(12);
+    expect(readFileSync(join(out, 'qtables/phiIn.f32')).length).toBe(12 * 81 * 81 * 4);
     // per-node sleep counts add up to the run's sleeps
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const sleepSum = nodes.slice(1).reduce((a, l) => a + Number(l.split(',')[1]), 0);
