@@ -17,16 +17,14 @@ import {
   type StepRow,
   type Summary,
 } from '../src/metrics/collector.ts';
-import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
+import type { PolicyOptions } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import { MsgType, type Message } from '../protocols/messages.ts';
 import type { Effects } from '../protocols/node-state.ts';
-import type { PeerSampler } from '../protocols/peer-sampling.ts';
-import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
-import { PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
-import { PmAgent } from '../nodes/pm-agent.ts';
+import type { PmAgent } from '../nodes/pm-agent.ts';
+import { buildAgents, preparePolicy, type NodeRunSpec } from '../nodes/build-agents.ts';
 import type { ExperimentConfig } from './config.ts';
 
 export interface SimulationHooks {
@@ -69,15 +67,9 @@ export class Simulation {
     workload: Workload,
     hooks: SimulationHooks = {},
   ): Promise<Simulation> {
-    const entry = policyEntry(config.policy);
-    const prepared = entry.prepare
-      ? await entry.prepare({
-          pms: config.pms,
-          rng: new Rng(config.seed).fork('policy'),
-          options: policyOptions(config),
-        })
-      : undefined;
-    return new Simulation(config, workload, hooks, prepared);
+    const world = buildWorld(config, workload);
+    const prepared = await preparePolicy(nodeRunSpec(config, world));
+    return new Simulation(config, workload, hooks, prepared, world);
   }
 
   /** Use `Simulation.create` for policies that need preparation; this constructor is synchronous. */
@@ -86,30 +78,17 @@ export class Simulation {
     readonly workload: Workload,
     private readonly hooks: SimulationHooks = {},
     readonly prepared: unknown = undefined,
+    world: World = buildWorld(config, workload),
   ) {
-    const rng = new Rng(config.seed);
     const pms = config.pms;
-    const vmCount = workload.vmCount;
-    const hosts = Array.from({ length: pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
-    const vms = Array.from({ length: vmCount }, (_, i) => VM_TYPES[i % VM_TYPES.length]!);
-    const placement = initialPlacement(
-      Float64Array.from(hosts, (h) => h.ramMb),
-      Float64Array.from(vms, (v) => v.ramMb),
-      config.placement,
-      rng.fork('placement'),
-    );
-    const dc = new Datacenter(hosts, vms, placement, {
-      stepSeconds: workload.stepSeconds,
-      sleepPowerW: config.datacenter.sleepPowerW,
-      migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
-    });
+    const dc = world.datacenter;
     const metrics = new MetricsCollector(pms);
     const inner = new TransportInMemory<Message>(pms);
     const transport = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
     this.datacenter = dc;
     this.metrics = metrics;
     this.transport = transport;
-    this.util = new Float64Array(vmCount);
+    this.util = new Float64Array(workload.vmCount);
 
     const fx: Effects = {
       send: (m) => {
@@ -137,33 +116,8 @@ export class Simulation {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamMb[vm]!,
     };
-
-    const hosted: number[][] = Array.from({ length: pms }, () => []);
-    placement.forEach((h, vm) => hosted[h]!.push(vm));
-    const entry = policyEntry(config.policy);
-    const nodeRngs = rng.fork('nodes');
-    this.agents = hosts.map((_, id) => {
-      const nodeRng = nodeRngs.fork(id);
-      return new PmAgent(
-        {
-          id,
-          cpuCapMips: dc.cpuCapMips[id]!,
-          ramCapMb: dc.ramCapMb[id]!,
-          vms: hosted[id]!,
-          asleep: hosted[id]!.length === 0,
-          policy: entry.create(
-            { nodeId: id, rng: nodeRng.fork('policy') },
-            policyOptions(config),
-            prepared,
-          ),
-          sampler: makeSampler(config, id, nodeRng.fork('bootstrap')),
-          rng: nodeRng.fork('protocol'),
-          sensor,
-          options: config.protocol,
-        },
-        fx,
-      );
-    });
+    const all = Array.from({ length: pms }, (_, i) => i);
+    this.agents = buildAgents(nodeRunSpec(config, world), all, prepared, sensor, fx) as PmAgent[];
     this.engine = new CycleEngine<Message>(this.agents, transport);
   }
 
@@ -228,17 +182,44 @@ export function policyOptions(config: ExperimentConfig): PolicyOptions {
   return { qlearning: config.qlearning };
 }
 
-/** A node's peer sampler; Cyclon views start from `viewSize` random peers (the join bootstrap). */
-function makeSampler(config: ExperimentConfig, id: number, rng: Rng): PeerSampler {
-  const pms = config.pms;
-  if (config.peerSampling === 'uniform') return new PeerSamplingUniform(id, pms);
-  const bootstrap: number[] = [];
-  const want = Math.min(config.cyclon.viewSize, pms - 1);
-  while (bootstrap.length < want) {
-    const p = rng.int(pms);
-    if (p !== id && !bootstrap.includes(p)) bootstrap.push(p);
-  }
-  return new PeerSamplingCyclon(id, config.cyclon, bootstrap);
+/** The physical world at t = 0: host and VM types, the initial placement, the datacenter. */
+export interface World {
+  datacenter: Datacenter;
+  placement: Int32Array;
+}
+
+export function buildWorld(config: ExperimentConfig, workload: Workload): World {
+  const hosts = Array.from({ length: config.pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
+  const vms = Array.from({ length: workload.vmCount }, (_, i) => VM_TYPES[i % VM_TYPES.length]!);
+  const placement = initialPlacement(
+    Float64Array.from(hosts, (h) => h.ramMb),
+    Float64Array.from(vms, (v) => v.ramMb),
+    config.placement,
+    new Rng(config.seed).fork('placement'),
+  );
+  const datacenter = new Datacenter(hosts, vms, placement, {
+    stepSeconds: workload.stepSeconds,
+    sleepPowerW: config.datacenter.sleepPowerW,
+    migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
+  });
+  return { datacenter, placement };
+}
+
+/** What node hosts need to build their agents (shipped to remote node hosts as is). */
+export function nodeRunSpec(config: ExperimentConfig, world: World): NodeRunSpec {
+  const dc = world.datacenter;
+  return {
+    seed: config.seed,
+    pms: config.pms,
+    policy: config.policy,
+    policyOptions: policyOptions(config),
+    protocol: config.protocol,
+    peerSampling: config.peerSampling,
+    cyclon: config.cyclon,
+    cpuCapMips: Array.from(dc.cpuCapMips),
+    ramCapMb: Array.from(dc.ramCapMb),
+    placement: Array.from(world.placement),
+  };
 }
 
 /** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */

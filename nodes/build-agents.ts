@@ -1,0 +1,95 @@
+/**
+ * Builds the PM agents of a run from a `NodeRunSpec`: everything a process needs to host any
+ * subset of the nodes, whether it is the experiment driver or a separate node host. Each node's
+ * random streams are forked from the run seed by node id, so which process hosts a node never
+ * changes what it does.
+ */
+import { Rng } from '../src/core/rng.ts';
+import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
+import type { ProtocolOptions } from '../protocols/consolidation.ts';
+import type { Effects, VmSensor } from '../protocols/node-state.ts';
+import type { PeerSampler } from '../protocols/peer-sampling.ts';
+import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
+import { PeerSamplingCyclon, type CyclonOptions } from '../protocols/peer-sampling-cyclon.ts';
+import { PmAgent } from './pm-agent.ts';
+
+/** The run-wide facts every node host needs (JSON-serialisable, sent to remote hosts as is). */
+export interface NodeRunSpec {
+  seed: number;
+  pms: number;
+  policy: string;
+  policyOptions: PolicyOptions;
+  protocol: ProtocolOptions;
+  peerSampling: 'uniform' | 'cyclon';
+  cyclon: CyclonOptions;
+  /** Per node: CPU capacity in MIPS and RAM in MB. */
+  cpuCapMips: number[];
+  ramCapMb: number[];
+  /** Per VM: the host it starts on. */
+  placement: number[];
+}
+
+/** Runs the policy's run-wide preparation (if any); its result goes to `buildAgents`. */
+export async function preparePolicy(spec: NodeRunSpec): Promise<unknown> {
+  const entry = policyEntry(spec.policy);
+  if (!entry.prepare) return undefined;
+  return entry.prepare({
+    pms: spec.pms,
+    rng: new Rng(spec.seed).fork('policy'),
+    options: spec.policyOptions,
+  });
+}
+
+/**
+ * The agents of `nodeIds`, in an array indexed by node id (holes for nodes hosted elsewhere).
+ * `prepared` is `preparePolicy`'s result; `sensor` reads the VMs a node hosts; `fx` runs effects.
+ */
+export function buildAgents(
+  spec: NodeRunSpec,
+  nodeIds: Iterable<number>,
+  prepared: unknown,
+  sensor: VmSensor,
+  fx: Effects,
+): (PmAgent | undefined)[] {
+  const entry = policyEntry(spec.policy);
+  const hosted: number[][] = Array.from({ length: spec.pms }, () => []);
+  spec.placement.forEach((h, vm) => hosted[h]!.push(vm));
+  const nodeRngs = new Rng(spec.seed).fork('nodes');
+  const agents: (PmAgent | undefined)[] = new Array(spec.pms);
+  for (const id of nodeIds) {
+    const nodeRng = nodeRngs.fork(id);
+    agents[id] = new PmAgent(
+      {
+        id,
+        cpuCapMips: spec.cpuCapMips[id]!,
+        ramCapMb: spec.ramCapMb[id]!,
+        vms: hosted[id]!,
+        asleep: hosted[id]!.length === 0,
+        policy: entry.create(
+          { nodeId: id, rng: nodeRng.fork('policy') },
+          spec.policyOptions,
+          prepared,
+        ),
+        sampler: makeSampler(spec, id, nodeRng.fork('bootstrap')),
+        rng: nodeRng.fork('protocol'),
+        sensor,
+        options: spec.protocol,
+      },
+      fx,
+    );
+  }
+  return agents;
+}
+
+/** A node's peer sampler; Cyclon views start from `viewSize` random peers (the join bootstrap). */
+function makeSampler(spec: NodeRunSpec, id: number, rng: Rng): PeerSampler {
+  const pms = spec.pms;
+  if (spec.peerSampling === 'uniform') return new PeerSamplingUniform(id, pms);
+  const bootstrap: number[] = [];
+  const want = Math.min(spec.cyclon.viewSize, pms - 1);
+  while (bootstrap.length < want) {
+    const p = rng.int(pms);
+    if (p !== id && !bootstrap.includes(p)) bootstrap.push(p);
+  }
+  return new PeerSamplingCyclon(id, spec.cyclon, bootstrap);
+}
