@@ -34,6 +34,14 @@ export const MsgType = {
   Shuffle: 12,
   /** Cyclon shuffle reply carrying view entries. */
   ShuffleReply: 13,
+  /** GLAP learning mode: send me your VMs' profiles (to train on locally). */
+  ProfileRequest: 14,
+  /** Reply to ProfileRequest; `data` = [cpuCapMips, ramCapMb, cpu0, ram0, cpu1, ram1, …]. */
+  Profile: 15,
+  /** GLAP: my Q-tables (`data` = φout then φin); reply with yours, then we both keep the mean. */
+  Merge: 16,
+  /** Reply to Merge with the recipient's tables as they were before averaging. */
+  MergeReply: 17,
 } as const;
 
 export type MsgTypeCode = (typeof MsgType)[keyof typeof MsgType];
@@ -74,6 +82,8 @@ export interface Message {
   flags: number;
   /** Shuffle / ShuffleReply: node ids of the view entries sent; null otherwise. */
   peers: number[] | null;
+  /** Profile / Merge / MergeReply: numeric payload (see the types); null otherwise. */
+  data: number[] | null;
 }
 
 export function message(type: MsgTypeCode, from: number, to: number, seq: number, re = 0): Message {
@@ -92,6 +102,7 @@ export function message(type: MsgTypeCode, from: number, to: number, seq: number
     vmCount: 0,
     flags: 0,
     peers: null,
+    data: null,
   };
 }
 

@@ -1,20 +1,18 @@
 // CLI around broker.ts: `tsx experiments/kafka/broker-cli.ts start|stop|status`.
 // Jars are cached in <root>/.cache/kafka, the broker runs from <root>/.cache/kafka/run; `start`
 // leaves it running in the background. `status` exits 0 when running, 3 when not.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '../cli-support.ts';
 import {
-  BrokerError,
   isBrokerAlive,
   readBrokerState,
   removeBrokerState,
   startBroker,
   stopBrokerByPid,
 } from './broker.ts';
+import { KAFKA_CACHE_DIR, KAFKA_DATA_DIR } from './local-broker.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cacheDir = path.join(root, '.cache', 'kafka');
-const dataDir = path.join(cacheDir, 'run');
+const cacheDir = KAFKA_CACHE_DIR;
+const dataDir = KAFKA_DATA_DIR;
 const USAGE = 'usage: tsx experiments/kafka/broker-cli.ts start|stop|status';
 
 /** The running broker per broker.json, dropping a stale file whose pid is gone. */
@@ -73,10 +71,4 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv[2]);
-} catch (e) {
-  if (!(e instanceof BrokerError)) throw e;
-  console.error(`qossip: ${e.message}`);
-  process.exitCode = 1;
-}
+runCli(() => main(process.argv[2]));

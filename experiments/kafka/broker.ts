@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { UserError } from '../../src/core/errors.ts';
 
 export const KAFKA_VERSION = '3.9.1';
 const JAVA = 'a Java 17+ runtime';
@@ -16,9 +17,7 @@ const ARTIFACTS: [group: string, artifact: string, version: string][] = [
 ];
 
 /** A user-facing failure (missing tool, failed resolution or startup): print its message only. */
-export class BrokerError extends Error {
-  override name = 'BrokerError';
-}
+export class BrokerError extends UserError {}
 
 /** Contents of `<dataDir>/broker.json`. */
 export interface BrokerState {
@@ -296,6 +295,35 @@ log4j.logger.kafka.request.logger=WARN
     throw new BrokerError(`Formatting Kafka storage failed:\n${tail(fmt.output, 30)}`);
   }
 
+  return launch(cp, dataDir, host, port, timeoutMs);
+}
+
+/**
+ * Restarts the broker of `dataDir` on the same ports with the same storage (topics and records
+ * survive): stops the running JVM, then starts `kafka.Kafka` again. For fault-injection tests.
+ */
+export async function restartBroker(opts: StartBrokerOptions): Promise<BrokerHandle> {
+  const dataDir = path.resolve(opts.dataDir);
+  const prev = readBrokerState(dataDir);
+  if (!prev) throw new BrokerError(`No Kafka broker state in ${dataDir} to restart.`);
+  await stopBrokerByPid(prev.pid);
+  const [host, port] = prev.bootstrap.split(':') as [string, string];
+  const cp = await resolveKafkaClasspath(opts.cacheDir, opts.onProgress);
+  return launch(cp, dataDir, host, Number(port), opts.startTimeoutMs ?? 60_000);
+}
+
+/** Spawns the broker JVM on the config in `dataDir` and waits until it serves. */
+async function launch(
+  cp: string,
+  dataDir: string,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<BrokerHandle> {
+  const logFile = path.join(dataDir, 'broker.log');
+  const propsFile = path.join(dataDir, 'server.properties');
+  const log4jFile = path.join(dataDir, 'log4j.properties');
+  const slash = (p: string) => p.split(path.sep).join('/');
   const fd = fs.openSync(logFile, 'a');
   const log4jOpt = `-Dlog4j.configuration=file:${slash(log4jFile)}`;
   const child = spawn(

@@ -63,6 +63,7 @@ export class CycleEngine<M extends Envelope> {
       }
     }
     for (const a of agents) a?.onRoundEnd(round);
+    await this.transport.sync?.();
     return { phases, messages };
   }
 }

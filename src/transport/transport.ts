@@ -23,6 +23,11 @@ export interface Transport<M extends Envelope> {
   recipients(): readonly number[];
   /** The current phase's inbox of a local node, in canonical order. */
   inbox(node: number): readonly M[];
+  /**
+   * A barrier that delivers nothing, called after every round's end so that events of all
+   * processes are in before the step is measured (distributed transports); absent in memory.
+   */
+  sync?(): Promise<void>;
   /** True while some message already sent has not been delivered yet (e.g. a delayed one). */
   pending(): boolean;
   /** Releases resources (connections); the transport is unusable afterwards. */

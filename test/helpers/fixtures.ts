@@ -33,11 +33,20 @@ export interface Recorded {
   slept: number[];
   woke: number[];
   rewards: ['out' | 'in', number][];
-  rejected: Message[];
+  rejected: (Message | null)[];
+  exchanges: number[];
 }
 
 export function recordingEffects(): Effects & { log: Recorded } {
-  const log: Recorded = { sent: [], migrated: [], slept: [], woke: [], rewards: [], rejected: [] };
+  const log: Recorded = {
+    sent: [],
+    migrated: [],
+    slept: [],
+    woke: [],
+    rewards: [],
+    rejected: [],
+    exchanges: [],
+  };
   return {
     log,
     send: (m) => log.sent.push(m),
@@ -46,5 +55,6 @@ export function recordingEffects(): Effects & { log: Recorded } {
     woke: (n) => log.woke.push(n),
     rewarded: (_n, role, r) => log.rewards.push([role, r]),
     rejected: (_n, m) => log.rejected.push(m),
+    exchangeStarted: (n) => log.exchanges.push(n),
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * `npm run node-host`: hosts a range of PM agents in this OS process (or on this machine) and
+ * joins a Kafka run started by `npm run experiment -- --transport kafka --remote-nodes …`.
+ */
+import { hostname } from 'node:os';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../src/core/errors.ts';
+import { realClock } from '../src/engine/clock.ts';
+import { NodeHost } from '../nodes/node-host.ts';
+import { parseRange } from '../nodes/kafka-run.ts';
+import { cliParser, runCli } from './cli-support.ts';
+import { localBrokerIfRunning } from './kafka/local-broker.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const args = await cliParser(
+    argv,
+    'npm run node-host --',
+    '$0 --run <id> --nodes <lo-hi> [--brokers host:port]\n\nHosts PM agents for a Kafka run.',
+  )
+    .option('run', {
+      type: 'string',
+      demandOption: true,
+      describe: 'run id given to (or printed by) the experiment',
+    })
+    .option('nodes', {
+      type: 'string',
+      demandOption: true,
+      describe: 'node range to host, e.g. 50-99',
+    })
+    .option('brokers', {
+      type: 'string',
+      describe: 'Kafka bootstrap brokers, host:port[,host:port]',
+    })
+    .option('join-timeout-ms', {
+      type: 'number',
+      default: 120_000,
+      describe: 'longest wait for the run to start',
+    })
+    .option('quiet', { type: 'boolean', default: false })
+    .parseAsync();
+  const nodes = parseRange(args.nodes);
+  if (!nodes) throw new UserError(`--nodes must be a range like 50-99, got '${args.nodes}'`);
+  const brokers = args.brokers?.split(',').map((b) => b.trim()) ??
+    localBrokerIfRunning() ?? ['127.0.0.1:9092'];
+  const host = new NodeHost({
+    brokers,
+    run: args.run,
+    nodes,
+    hostName: `${hostname()}:${process.pid}`,
+    joinTimeoutMs: args['join-timeout-ms'],
+    clock: realClock,
+    ...(args.quiet ? {} : { log: (line: string) => process.stderr.write(`node-host: ${line}\n`) }),
+  });
+  await host.run();
+  return 0;
+}
+
+runCli(() => main(hideBin(process.argv)));
