@@ -1,0 +1,263 @@
+/**
+ * `tsx experiments/dqn-compare.ts`: the DQN policy beside the Q-tables on the same scenario and
+ * seeds — energy (and its paired per-seed difference from the first variant), active PMs over the
+ * lower bound, migrations, SLATAH, DQN updates and wall time, as mean ± sd over seeds — plus
+ * (`--bench`) the DQN's raw speed on the backend that loads here: greedy decisions per second and
+ * minibatch updates per second. Figures are printed, never asserted.
+ */
+import { performance } from 'node:perf_hooks';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import Table from 'cli-table3';
+import { UserError } from '../src/core/errors.ts';
+import { Rng } from '../src/core/rng.ts';
+import { pairOf } from '../src/model/levels.ts';
+import type { Summary } from '../src/metrics/collector.ts';
+import {
+  createDqn,
+  disposeDqn,
+  prepareDqn,
+  type DqnPrepared,
+} from '../src/policy/dqn/dqn-entry.ts';
+import { defaultDqnOptions, type DqnOptions } from '../src/policy/dqn/dqn-options.ts';
+import { resolveConfig, type ConfigOverrides } from './config.ts';
+import { makeWorkload } from './workloads.ts';
+import { Simulation, policyOptions } from './simulation.ts';
+import { runCli } from './cli-support.ts';
+
+/** A named policy set-up: its config overrides on top of the scenario's. */
+interface Variant {
+  name: string;
+  over: ConfigOverrides;
+}
+
+function variants(names: string[], model: string | undefined, dqn: Partial<DqnOptions>): Variant[] {
+  const all: Record<string, Variant> = {
+    qlearning: { name: 'qlearning', over: { policy: 'qlearning' } },
+    'dqn-shared': {
+      name: 'dqn shared, online',
+      over: { policy: 'dqn', dqn: { ...dqn, mode: 'shared' } },
+    },
+    'dqn-per-pm': {
+      name: 'dqn per-PM, online',
+      over: { policy: 'dqn', dqn: { ...dqn, mode: 'per-pm' } },
+    },
+    'dqn-model': {
+      name: `dqn shared, ${model ?? '(no --model)'}`,
+      over: { policy: 'dqn', dqn: { ...dqn, mode: 'shared', modelDir: model ?? null } },
+    },
+  };
+  return names.map((n) => {
+    const v = all[n];
+    if (v === undefined) {
+      throw new UserError(`unknown variant '${n}'; available: ${Object.keys(all).join(', ')}`);
+    }
+    if (n === 'dqn-model' && model === undefined) {
+      throw new UserError('variant dqn-model needs --model <dir>');
+    }
+    return v;
+  });
+}
+
+interface Row {
+  summary: Summary;
+  seconds: number;
+  backend: string;
+  /** Minibatch updates over all the run's networks. */
+  updates: number;
+}
+
+async function runOnce(base: ConfigOverrides, v: Variant, seed: number): Promise<Row> {
+  const config = resolveConfig(base, v.over, { seed });
+  const workload = makeWorkload({
+    spec: config.workload,
+    vms: config.vms,
+    pms: config.pms,
+    vmsPerPm: config.vmsPerPm,
+    seed,
+  });
+  const t0 = performance.now();
+  const sim = await Simulation.create({ ...config, vms: workload.vmCount }, workload);
+  const r = await sim.run();
+  const seconds = (performance.now() - t0) / 1000;
+  const prepared = sim.prepared as DqnPrepared | undefined;
+  const backend = prepared?.runtime?.backend ?? '–';
+  let updates = 0;
+  if (prepared?.runtime) {
+    updates = prepared.shared?.updates ?? 0;
+    for (const a of prepared.perPm.values()) updates += a.updates;
+    disposeDqn(prepared);
+  }
+  return { summary: r.summary, seconds, backend, updates };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+const fmt = (xs: number[], digits: number, scale = 1) =>
+  `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
+
+/** Greedy decisions/s (3 candidate VMs, and single offers) and minibatch updates/s. */
+async function bench(options: DqnOptions): Promise<string[][]> {
+  const o = { ...policyOptions(resolveConfig({})), dqn: { ...options, mode: 'shared' as const } };
+  const prepared = await prepareDqn({ pms: 1, rng: new Rng(1), options: o });
+  const policy = createDqn({ nodeId: 0, rng: new Rng(2) }, o, prepared);
+  const agent = prepared.shared!;
+  const rng = new Rng(3);
+  const cpu = Float64Array.of(0.1, 0.3, 0.5);
+  const ram = Float64Array.of(0.2, 0.1, 0.4);
+  const actions = Int32Array.from([0, 1, 2], (i) => pairOf(cpu[i]!, ram[i]!));
+  const self = { cpuUtil: 0.6, ramUtil: 0.7, state: pairOf(0.6, 0.7) };
+  // Fill the replay memory with real transitions, then time each part alone.
+  for (let k = 0; k < 500; k++) {
+    const c = 0.6 * rng.next();
+    if (policy.accept(self, pairOf(c, 0.2), c, 0.2)) {
+      policy.learnIn(self.state, pairOf(c, 0.2), pairOf(0.6 + c, 0.9));
+    }
+    const i = policy.chooseVm(self, actions, cpu, ram, 3);
+    policy.learnOut(self.state, actions[i]!, pairOf(0.6 - cpu[i]!, 0.7 - ram[i]!), false);
+  }
+  const timeIt = (n: number, f: () => void) => {
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) f();
+    return n / ((performance.now() - t0) / 1000);
+  };
+  const x3 = new Float32Array(3 * 8).fill(0.3);
+  const x1 = new Float32Array(8).fill(0.3);
+  const choose = timeIt(5000, () => agent.q(x3, 3));
+  const accept = timeIt(5000, () => agent.q(x1, 1));
+  const updates = timeIt(1000, () => agent.train());
+  disposeDqn(prepared);
+  return [
+    ['backend', prepared.runtime.backend],
+    ['πout decisions/s (3 VMs, one forward pass)', choose.toFixed(0)],
+    ['πin decisions/s (one offer)', accept.toFixed(0)],
+    [`updates/s (batch ${options.batchSize}, Adam, target bootstrap)`, updates.toFixed(0)],
+  ];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('tsx experiments/dqn-compare.ts')
+    .option('pms', { type: 'number', default: 100, describe: 'physical machines' })
+    .option('steps', { type: 'number', default: 288, describe: 'steps of 300 s' })
+    .option('workload', { type: 'string', default: 'synthetic:diurnal' })
+    .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N' })
+    .option('first-seed', { type: 'number', default: 1 })
+    .option('variants', {
+      type: 'string',
+      default: 'qlearning,dqn-shared,dqn-per-pm',
+      describe: 'comma-separated: qlearning, dqn-shared, dqn-per-pm, dqn-model',
+    })
+    .option('model', { type: 'string', describe: 'saved model for the dqn-model variant' })
+    .option('dqn', {
+      type: 'string',
+      describe: 'JSON overrides of the dqn section for every dqn variant, e.g. {"minReplay":1}',
+    })
+    .option('bench', {
+      type: 'boolean',
+      default: false,
+      describe: 'also time decisions and updates',
+    })
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
+    })
+    .parseAsync();
+
+  const base: ConfigOverrides = {
+    pms: args.pms,
+    steps: args.steps,
+    workload: args.workload,
+    out: '/dev/null',
+  };
+  let dqn: Partial<DqnOptions> = {};
+  try {
+    if (args.dqn !== undefined) dqn = JSON.parse(args.dqn) as Partial<DqnOptions>;
+  } catch (e) {
+    throw new UserError(`--dqn is not valid JSON: ${(e as Error).message}`);
+  }
+  const vs = variants(
+    args.variants.split(',').map((s) => s.trim()),
+    args.model,
+    dqn,
+  );
+  const seeds = Array.from({ length: args.seeds }, (_, i) => args['first-seed'] + i);
+  const table = new Table({
+    head: [
+      'policy',
+      'energy kWh',
+      'Δ energy (paired)',
+      'active PMs',
+      'active ÷ lower bound',
+      'migrations',
+      'SLATAH %',
+      'DQN updates',
+      'wall s / run',
+    ],
+    style: { head: [], border: [] },
+  });
+  let backend = '–';
+  let first: number[] | null = null;
+  for (const v of vs) {
+    const rows: Row[] = [];
+    for (const seed of seeds) {
+      rows.push(await runOnce(base, v, seed));
+      process.stderr.write('.');
+    }
+    if (rows[0]!.backend !== '–') backend = rows[0]!.backend;
+    const s = rows.map((r) => r.summary);
+    const energy = s.map((x) => x.energyKWh);
+    // Same seeds, same workloads: per-seed differences from the first variant are the fair test.
+    first ??= energy;
+    const delta = energy.map((e, i) => e - first![i]!);
+    table.push([
+      v.name,
+      fmt(energy, 2),
+      fmt(delta, 2),
+      fmt(
+        s.map((x) => x.activePmsMean),
+        1,
+      ),
+      fmt(
+        s.map((x) => x.activeToLowerBound),
+        3,
+      ),
+      fmt(
+        s.map((x) => x.migrations),
+        1,
+      ),
+      fmt(
+        s.map((x) => x.slatah),
+        3,
+        100,
+      ),
+      fmt(
+        rows.map((r) => r.updates),
+        0,
+      ),
+      fmt(
+        rows.map((r) => r.seconds),
+        2,
+      ),
+    ]);
+  }
+  process.stderr.write('\n');
+  process.stdout.write(
+    `${args.workload} · ${args.pms} PMs · ${args.steps} steps · seeds ${seeds.join(', ')} · ` +
+      `DQN backend ${backend} · mean ± sd over seeds\n${table.toString()}\n`,
+  );
+  if (args.bench) {
+    const b = new Table({ head: ['DQN speed', 'value'], style: { head: [], border: [] } });
+    b.push(...(await bench({ ...defaultDqnOptions(), ...dqn })));
+    process.stdout.write(`${b.toString()}\n`);
+  }
+  return 0;
+}
+
+runCli(() => main(hideBin(process.argv)));
