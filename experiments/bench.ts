@@ -9,15 +9,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import Table from 'cli-table3';
 import { resolveConfig } from './config.ts';
 import { makeWorkload } from './workloads.ts';
 import { simulate } from './simulation.ts';
 import { PROJECT_ROOT } from './results.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
 import { UserError } from '../src/core/errors.ts';
+import { kafkaPingPong } from './kafka/ping-pong.ts';
+import { localBrokerIfRunning } from './kafka/local-broker.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,17 +72,22 @@ function command(args: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run bench --')
+  const args = await cliParser(argv, 'npm run bench --', '$0 [options]')
     .option('repeats', {
       type: 'number',
       default: 5,
       describe: 'timed repeats per figure (median reported)',
     })
     .option('quick', { type: 'boolean', default: false, describe: 'skip the 10,000-PM runs' })
-    .strict()
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg} (see --help)`);
+    .option('kafka', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'also measure Kafka: ping-pong latency and a 100-PM day (needs `npm run kafka:start` or --brokers)',
+    })
+    .option('brokers', {
+      type: 'string',
+      describe: 'Kafka brokers for --kafka (default: the local broker)',
     })
     .parseAsync();
   const t = new Table({ head: ['benchmark', 'median', 'detail'], style: { head: [] } });
@@ -102,6 +108,28 @@ async function main(argv: string[]): Promise<number> {
       'PlanetLab 20110303: 800 PMs, 1052 VMs, 288 steps (whole command)',
       `${median(runs.map((r) => r.wall)).toFixed(2)} s`,
       `simulation ${median(runs.map((r) => r.timing.simulateSeconds!)).toFixed(3)} s; ${runs[0]!.summary.migrations} migrations`,
+    ]);
+  }
+
+  if (args.kafka) {
+    const brokers = args.brokers?.split(',') ?? localBrokerIfRunning();
+    if (!brokers)
+      throw new UserError('--kafka needs a broker: run `npm run kafka:start` or pass --brokers');
+    const rtts = (await kafkaPingPong(brokers, 500)).sort((a, b) => a - b);
+    const pct = (p: number) => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))]!;
+    t.push([
+      'Kafka ping-pong between two node topics (500 round trips)',
+      `p50 ${pct(0.5).toFixed(2)} ms`,
+      `p99 ${pct(0.99).toFixed(2)} ms; target p50 < 10 ms on loopback`,
+    ]);
+    const mem = command(['--pms', '100']);
+    const kaf = command(['--pms', '100', '--transport', 'kafka', '--brokers', brokers.join(',')]);
+    t.push([
+      '100 PMs × 288 steps × 1 round over Kafka (whole command)',
+      `${kaf.wall.toFixed(1)} s`,
+      `target < 180 s; ${Math.round(kaf.timing.messagesPerSecond!)} messages/s; ` +
+        `${(kaf.wall / mem.wall).toFixed(0)}× the in-memory command (${mem.wall.toFixed(2)} s); ` +
+        `summaries ${JSON.stringify(kaf.summary) === JSON.stringify(mem.summary) ? 'identical' : 'DIFFER'}`,
     ]);
   }
 

@@ -2,6 +2,7 @@
  * Process edge for every CLI: a UserError becomes one line on stderr and exit code 1; anything
  * else is a bug and is reported with its stack (exit code 70, EX_SOFTWARE).
  */
+import yargs from 'yargs';
 import { UserError } from '../src/core/errors.ts';
 
 export function runCli(main: () => Promise<number>): void {
@@ -21,4 +22,20 @@ export function runCli(main: () => Promise<number>): void {
       }
     },
   );
+}
+
+/**
+ * A yargs parser with qossip's command-line conventions: unknown flags are errors, `--help` is
+ * there, and a parse failure becomes a UserError of one sentence.
+ */
+export function cliParser(argv: string[], scriptName: string, usage: string) {
+  return yargs(argv)
+    .scriptName(scriptName)
+    .usage(usage)
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
+    });
 }

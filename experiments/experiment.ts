@@ -5,31 +5,34 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { UserError } from '../src/core/errors.ts';
-import { POLICY_NAMES } from '../src/policy/registry.ts';
-import { PLACEMENTS } from '../src/model/placement.ts';
+import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
+import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
 import type { Summary } from '../src/metrics/collector.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
 import { makeWorkload } from './workloads.ts';
-import { simulate } from './simulation.ts';
+import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
+import { Simulation, type SimulationHooks } from './simulation.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
+import { localBrokerIfRunning } from './kafka/local-broker.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run experiment --')
-    .usage('$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.')
+  const args = await cliParser(
+    argv,
+    'npm run experiment --',
+    '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+  )
     .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
     .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
     .option('steps', {
       type: 'number',
       describe: 'workload steps of 300 s (default 288 = one day)',
     })
-    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 1)' })
+    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 8)' })
     .option('workload', {
       type: 'string',
       describe:
@@ -41,14 +44,20 @@ async function main(argv: string[]): Promise<number> {
     })
     .option('placement', {
       type: 'string',
-      choices: PLACEMENTS,
-      describe: 'initial placement (default random)',
+      choices: ALL_PLACEMENTS,
+      describe: "initial placement (default random; cloudsim: CloudSim's power-aware best fit)",
+    })
+    .option('profile', {
+      type: 'string',
+      choices: PROFILES,
+      describe:
+        'datacenter model: default (RAM binds) or cloudsim (CloudSim 3.0.3 quirks, 800 PMs) (default default)',
     })
     .option('peer-sampling', {
       type: 'string',
       choices: ['uniform', 'cyclon'],
       describe:
-        'peer sampling: uniform over peers believed awake, or Cyclon partial views (default uniform)',
+        'peer sampling: uniform over peers believed awake, or Cyclon partial views (default cyclon)',
     })
     .option('seed', { type: 'number', describe: 'seed of every random stream (default 1)' })
     .option('out', {
@@ -60,14 +69,32 @@ async function main(argv: string[]): Promise<number> {
       describe:
         'save the learnt Q-tables of the N most active PMs under qtables/ (default 16; 0: none)',
     })
+    .option('model', {
+      type: 'string',
+      describe: 'with --policy dqn: evaluate the model saved in this directory (no exploration)',
+    })
+    .option('transport', {
+      type: 'string',
+      choices: ['memory', 'kafka'],
+      describe:
+        'message transport: in-memory, or Apache Kafka with one topic per node (default memory)',
+    })
+    .option('brokers', {
+      type: 'string',
+      describe:
+        'Kafka bootstrap brokers, host:port[,host:port] (default 127.0.0.1:9092 or a running `npm run kafka:start` broker)',
+    })
+    .option('run', {
+      type: 'string',
+      describe: 'Kafka run id that node hosts join (default: a fresh id)',
+    })
+    .option('remote-nodes', {
+      type: 'string',
+      describe: 'node ranges hosted by `npm run node-host` processes, e.g. 50-99 or 0-9,50-99',
+    })
+    .option('keep-topics', { type: 'boolean', describe: "keep the run's Kafka topics afterwards" })
     .option('config', { type: 'string', describe: 'JSON config file; flags override it' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
-    })
     .parseAsync();
 
   const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
@@ -79,12 +106,28 @@ async function main(argv: string[]): Promise<number> {
     workload: args.workload,
     policy: args.policy,
     placement: args.placement as ExperimentConfig['placement'] | undefined,
+    profile: args.profile as ExperimentConfig['profile'] | undefined,
     seed: args.seed,
     peerSampling: args['peer-sampling'] as ExperimentConfig['peerSampling'] | undefined,
     out: args.out,
     output: { qtableNodes: args['save-qtables'] },
+    dqn: { modelDir: args.model },
+    transport: args.transport as ExperimentConfig['transport'] | undefined,
+    kafka: {
+      brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBrokerIfRunning(),
+      run: args.run,
+      remoteNodes: args['remote-nodes']?.split(',').map((r) => r.trim()),
+      keepTopics: args['keep-topics'],
+    },
   };
-  const config = resolveConfig(fromFile, flags);
+  const config = resolveConfig(
+    profileDefaults(chooseProfile(args.profile, fromFile)),
+    fromFile,
+    flags,
+  );
+  if (args.model !== undefined && config.policy !== 'dqn') {
+    throw new UserError(`--model needs --policy dqn, not ${config.policy}`);
+  }
   const quiet = args.quiet;
 
   const t0 = performance.now();
@@ -94,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     pms: config.pms,
     vmsPerPm: config.vmsPerPm,
     seed: config.seed,
+    profile: config.profile,
   });
   if (config.steps > workload.maxSteps) {
     throw new UserError(
@@ -103,7 +147,12 @@ async function main(argv: string[]): Promise<number> {
   const resolved: ExperimentConfig = { ...config, vms: workload.vmCount };
   const dir = config.out ?? defaultRunDir(resolved);
   ensureRunDir(dir);
-  writeConfig(dir, resolved, { workloadName: workload.name });
+  // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record.
+  const hooks: SimulationHooks = {};
+  const sim = await Simulation.create(resolved, workload, hooks);
+  const policyInfo = policyEntry(resolved.policy).describe?.(sim.prepared);
+  writeConfig(dir, resolved, { workloadName: workload.name, ...(policyInfo && { policyInfo }) });
+  if (policyInfo && !quiet) reportPolicy(resolved.policy, policyInfo);
 
   let stop = false;
   const onSigint = () => {
@@ -129,20 +178,22 @@ async function main(argv: string[]): Promise<number> {
   bar?.start(steps, 0, { active: '-', mig: 0 });
   let migrations = 0;
   const t1 = performance.now();
-  const result = await simulate(resolved, workload, {
+  // `sim` holds this object: the hooks set now are the ones the run calls.
+  Object.assign(hooks, {
     onStep: (row) => {
       migrations += row.migrations;
       bar?.increment(1, { active: row.activePms, mig: migrations });
     },
     shouldStop: () => stop,
-  });
+  } satisfies SimulationHooks);
+  const result = await sim.run();
   const t2 = performance.now();
   bar?.stop();
   process.off('SIGINT', onSigint);
   writeResults(dir, result);
   writeQTables(
     dir,
-    result.agents.map((a) => a.state.policy),
+    result.agents.map((a) => a?.state.policy),
     result.nodes,
     resolved.output.qtableNodes,
   );
@@ -156,6 +207,9 @@ async function main(argv: string[]): Promise<number> {
     exchangesPerSecond: result.summary.exchanges / simulateSeconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
+  if (result.error !== undefined) {
+    throw new UserError(`${result.error}; the ${result.rows.length} steps completed are in ${dir}`);
+  }
   if (!quiet) printSummary(result.summary, resolved, dir, simulateSeconds, result.truncated);
   return result.truncated ? 130 : 0;
 }
@@ -174,6 +228,17 @@ function readConfigFile(path: string): unknown {
   } catch (e) {
     throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** One stderr line on how the policy runs, e.g. which TensorFlow.js backend the DQN got. */
+function reportPolicy(policy: string, info: Record<string, unknown>): void {
+  if (info.backend === undefined) return;
+  const notes = (info.backendNotes as string[] | undefined) ?? [];
+  const how = info.learning ? 'learning online' : `evaluating ${String(info.model)}`;
+  const why = notes.length > 0 ? `; ${notes.join('; ')}` : '';
+  process.stderr.write(
+    `qossip: ${policy} on the ${String(info.backend)} backend, ${String(info.mode)} network, ${how}${why}\n`,
+  );
 }
 
 function defaultRunDir(c: ExperimentConfig): string {
@@ -199,7 +264,11 @@ function printSummary(
       'workload',
       `${c.workload} · ${c.pms} PMs · ${s.vms} VMs · ${s.steps} steps × ${c.roundsPerStep} rounds`,
     ],
-    ['policy', `${c.policy} (seed ${c.seed})`],
+    [
+      'policy',
+      `${c.policy} (${policyKind(c.policy) === 'gossip' ? '' : `${policyKind(c.policy)}, `}seed ${c.seed})` +
+        (c.profile === 'default' ? '' : ` · profile ${c.profile}`),
+    ],
     ['energy', `${s.energyKWh.toFixed(2)} kWh`],
     [
       'active PMs (mean)',

@@ -76,18 +76,20 @@ export function writeResults(
 }
 
 /**
- * Saves the learnt 81 × 81 tables of the `limit` most active nodes (most migrations in + out, ties
+ * Saves the learnt 81 × 81 tables of the `limit` most active local nodes (most migrations in + out, ties
  * to the lower id) as little-endian float32 files `qtables/<table>.f32`, one table after another in
  * the order of `qtables/index.json`'s `nodes`. Writes nothing when the policy learns no tables.
  */
 export function writeQTables(
   dir: string,
-  policies: readonly NodePolicy[],
+  policies: readonly (NodePolicy | undefined)[],
   nodes: readonly NodeRow[],
   limit: number,
 ): void {
-  if (limit <= 0 || policies.length === 0 || !policies[0]!.tables) return;
+  const first = policies.find((p) => p !== undefined);
+  if (limit <= 0 || !first?.tables) return;
   const chosen = [...nodes]
+    .filter((n) => policies[n.node] !== undefined) // nodes of remote node hosts are not here
     .sort(
       (a, b) =>
         b.migrationsIn + b.migrationsOut - (a.migrationsIn + a.migrationsOut) || a.node - b.node,
@@ -95,7 +97,7 @@ export function writeQTables(
     .slice(0, limit)
     .map((n) => n.node)
     .sort((a, b) => a - b);
-  const names = Object.keys(policies[0]!.tables());
+  const names = Object.keys(first.tables());
   const qdir = join(dir, 'qtables');
   mkdirSync(qdir, { recursive: true });
   const files: Record<string, string> = {};

@@ -1,6 +1,9 @@
 /**
- * Turns a `--workload` spec into a Workload: `synthetic:<kind>` or `planetlab:<dir>`.
+ * Turns a `--workload` spec into a Workload: `synthetic:<kind>`, `planetlab:<dir>` or
+ * `bitbrains:<dir>`. Under the `cloudsim` profile a PlanetLab day is read in the order CloudSim
+ * listed it, when a `<dir>.cloudsim-order.txt` file sits beside the directory.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../src/core/errors.ts';
 import {
   SYNTHETIC_KINDS,
@@ -8,6 +11,7 @@ import {
   type SyntheticKind,
 } from '../src/workload/workload-synthetic.ts';
 import { WorkloadPlanetLab } from '../src/workload/workload-planetlab.ts';
+import { WorkloadBitbrains } from '../src/workload/workload-bitbrains.ts';
 import type { Workload } from '../src/workload/workload.ts';
 
 export interface WorkloadRequest {
@@ -17,6 +21,8 @@ export interface WorkloadRequest {
   pms: number;
   vmsPerPm: number;
   seed: number;
+  /** Datacenter profile (`cloudsim` reads PlanetLab days in CloudSim's file order); default `default`. */
+  profile?: string;
 }
 
 export function makeWorkload(r: WorkloadRequest): Workload {
@@ -36,7 +42,24 @@ export function makeWorkload(r: WorkloadRequest): Workload {
     case 'planetlab': {
       if (arg === '')
         throw new ConfigError('--workload planetlab:<dir> needs a directory of trace files');
-      const w = new WorkloadPlanetLab(arg, r.vms === null ? {} : { maxVms: r.vms });
+      const order = r.profile === 'cloudsim' ? cloudSimOrder(arg) : undefined;
+      const w = new WorkloadPlanetLab(arg, {
+        ...(r.vms === null ? {} : { maxVms: r.vms }),
+        ...(order ? { order } : {}),
+      });
+      if (r.vms !== null && w.vmCount < r.vms) {
+        throw new ConfigError(
+          `--vms ${r.vms} asks for more VMs than the ${w.vmCount} trace files in ${arg}`,
+        );
+      }
+      return w;
+    }
+    case 'bitbrains': {
+      if (arg === '')
+        throw new ConfigError(
+          '--workload bitbrains:<dir> needs a directory of GWA-T-12 .csv files',
+        );
+      const w = new WorkloadBitbrains(arg, r.vms === null ? {} : { maxVms: r.vms });
       if (r.vms !== null && w.vmCount < r.vms) {
         throw new ConfigError(
           `--vms ${r.vms} asks for more VMs than the ${w.vmCount} trace files in ${arg}`,
@@ -46,7 +69,21 @@ export function makeWorkload(r: WorkloadRequest): Workload {
     }
     default:
       throw new ConfigError(
-        `unknown workload '${r.spec}'; expected synthetic:<${SYNTHETIC_KINDS.join('|')}> or planetlab:<dir>`,
+        `unknown workload '${r.spec}'; expected synthetic:<${SYNTHETIC_KINDS.join('|')}>, planetlab:<dir> or bitbrains:<dir>`,
       );
   }
+}
+
+/**
+ * File names of a PlanetLab day in CloudSim's listing order, from `<dir>.cloudsim-order.txt`
+ * (`index filename` per line), or undefined when there is no such file.
+ */
+export function cloudSimOrder(dir: string): string[] | undefined {
+  const file = `${dir.replace(/[\\/]+$/, '')}.cloudsim-order.txt`;
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => l.slice(l.indexOf(' ') + 1).trim());
 }

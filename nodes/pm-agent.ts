@@ -14,22 +14,16 @@ import {
   type ProtocolOptions,
 } from '../protocols/consolidation.ts';
 import type { Message } from '../protocols/messages.ts';
-import type { ConsolidationNode, Effects, VmSensor } from '../protocols/node-state.ts';
+import {
+  createNode,
+  type ConsolidationNode,
+  type Effects,
+  type NodeInit,
+} from '../protocols/node-state.ts';
 import type { PeerSampler } from '../protocols/peer-sampling.ts';
 
-export interface PmAgentSpec {
-  id: number;
-  cpuCapMips: number;
-  ramCapMb: number;
-  /** VMs hosted at the start (initial placement). */
-  vms: number[];
-  asleep: boolean;
-  policy: NodePolicy;
-  sampler: PeerSampler;
-  rng: Rng;
-  sensor: VmSensor;
-  options: ProtocolOptions;
-}
+/** A PM agent's node, as built from its run spec (see nodes/build-agents.ts). */
+export type PmAgentSpec = NodeInit;
 
 export class PmAgent implements Agent<Message> {
   readonly state: ConsolidationNode;
@@ -38,28 +32,7 @@ export class PmAgent implements Agent<Message> {
     spec: PmAgentSpec,
     private readonly fx: Effects,
   ) {
-    this.state = {
-      id: spec.id,
-      cpuCapMips: spec.cpuCapMips,
-      ramCapMb: spec.ramCapMb,
-      policy: spec.policy,
-      sampler: spec.sampler,
-      rng: spec.rng,
-      sensor: spec.sensor,
-      options: spec.options,
-      vms: [...spec.vms],
-      cpuUsedMips: 0,
-      ramUsedMb: 0,
-      cpuReservedMips: 0,
-      ramReservedMb: 0,
-      asleep: spec.asleep,
-      seq: 0,
-      round: 0,
-      stuckRounds: 0,
-      out: null,
-      reservations: new Map(),
-      records: new Map(),
-    };
+    this.state = createNode(spec);
   }
 
   get id(): number {

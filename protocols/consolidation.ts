@@ -12,6 +12,7 @@ import type { DecisionInput } from '../src/policy/policy.ts';
 import { MsgFlag, MsgType, PROTOCOL_VERSION, message, type Message } from './messages.ts';
 import type { ConsolidationNode, Effects, OutSession } from './node-state.ts';
 import { RecordKind } from './node-state.ts';
+import { glapRoundStart, onGlapMessage } from './q-table-merge.ts';
 
 export interface ProtocolOptions {
   /** Rounds without a reply after which a request is retransmitted (or a probe abandoned). ≥ 1. */
@@ -29,22 +30,48 @@ export interface ProtocolOptions {
   wakeAfterStuckRounds: number;
   /** Most VMs one exchange moves; 0 = no limit. */
   maxMigrationsPerExchange: number;
+  /**
+   * A PM that is not overloaded starts an exchange only every this many rounds (staggered by
+   * node id); an overloaded one tries every round. 1 (default): every round.
+   */
+  probeEveryRounds?: number;
+  /**
+   * CPU fraction (0..1] at or above which a PM acts as overloaded: it is always the sender, sheds
+   * VMs until it is below it, and wakes a sleeper when stuck. 1 (default): only a full PM.
+   */
+  shedAboveCpu?: number;
+  /**
+   * Who sends when neither PM is overloaded: `utilisation` (default, the thesis): the less
+   * utilised one; `work`: the one running fewer MIPS, so VMs gather on the larger, more
+   * power-efficient hosts (a G5 at 50 % carries more than a G4 at 60 %).
+   */
+  senderBy?: 'utilisation' | 'work';
+  /**
+   * Rescue: a VM offered by an overloaded PM is accepted whenever RAM fits and the recipient's
+   * CPU stays below this fraction of capacity, whatever φin says (taking it is better than the
+   * sender waking a sleeping PM). 0 (default): offers are judged by πin alone.
+   */
+  rescueBelowCpu?: number;
 }
 
-export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
+export const DEFAULT_PROTOCOL_OPTIONS: Required<ProtocolOptions> = {
   retryAfterRounds: 1,
   maxOfferRetries: 3,
   reservationTtlRounds: 4,
   recordTtlRounds: 2000,
   wakeAfterStuckRounds: 2,
   maxMigrationsPerExchange: 0,
+  probeEveryRounds: 1,
+  shedAboveCpu: 1,
+  senderBy: 'utilisation',
+  rescueBelowCpu: 0,
 };
 
 // ---- own-state helpers ------------------------------------------------------------------------
 
-/** CPU or RAM demand at or above capacity: the PM must shed load. */
+/** CPU demand at or above `shedAboveCpu` of capacity (default: full), or RAM over capacity. */
 export function isOverloaded(n: ConsolidationNode): boolean {
-  return n.cpuUsedMips >= n.cpuCapMips || n.ramUsedMb > n.ramCapMb;
+  return n.cpuUsedMips >= n.cpuCapMips * (n.options.shedAboveCpu ?? 1) || n.ramUsedMb > n.ramCapMb;
 }
 
 /** Mean utilisation over resources, including reservations; ranks PMs for the sender role. */
@@ -74,6 +101,10 @@ export function isSenderAgainst(n: ConsolidationNode, m: Message): boolean {
   if (selfOver !== otherOver) return selfOver;
   if (n.vms.length === 0) return false;
   if (m.vmCount === 0) return true;
+  if (n.options.senderBy === 'work') {
+    const mips = n.cpuUsedMips + n.cpuReservedMips;
+    if (mips !== m.cpuMips) return mips < m.cpuMips;
+  }
   const mine = loadOf(n);
   const theirs = (m.cpuUtil + m.ramUtil) / 2;
   if (mine !== theirs) return mine < theirs;
@@ -81,8 +112,18 @@ export function isSenderAgainst(n: ConsolidationNode, m: Message): boolean {
 }
 
 /** πin with the hard constraint: accept ⇔ policy accepts (φin(s,a) ≥ 0 for Q-tables) ∧ RAM fits. */
-export function decideAccept(n: ConsolidationNode, cpuMips: number, ramMb: number): boolean {
+export function decideAccept(
+  n: ConsolidationNode,
+  cpuMips: number,
+  ramMb: number,
+  rescue = false,
+): boolean {
   if (n.ramUsedMb + n.ramReservedMb + ramMb > n.ramCapMb) return false;
+  const rescueBelow = n.options.rescueBelowCpu ?? 0;
+  if (rescue && rescueBelow > 0) {
+    // Strictly below, with the offered VM and what is already reserved.
+    return n.cpuUsedMips + n.cpuReservedMips + cpuMips < rescueBelow * n.cpuCapMips;
+  }
   const self = selfInput(n);
   const cpuFrac = cpuMips / n.cpuCapMips;
   const ramFrac = ramMb / n.ramCapMb;
@@ -103,6 +144,7 @@ function withLoad(n: ConsolidationNode, m: Message): Message {
   m.ramUtil = self.ramUtil;
   m.vmCount = n.vms.length;
   m.flags = isOverloaded(n) ? MsgFlag.Overloaded : 0;
+  if (n.options.senderBy === 'work') m.cpuMips = n.cpuUsedMips + n.cpuReservedMips;
   return m;
 }
 
@@ -120,6 +162,8 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
   if (n.asleep) return;
   expireReservations(n, round);
   if ((round & 63) === 0) pruneRecords(n, round);
+  const learn = glapRoundStart(n, round); // GLAP learning mode only (q-table-merge.ts)
+  if (learn !== null) fx.send(learn);
 
   const s = n.out;
   if (s !== null) {
@@ -160,6 +204,8 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
       return;
     }
   }
+  const every = n.options.probeEveryRounds ?? 1;
+  if (every > 1 && (round + n.id) % every !== 0 && !isOverloaded(n)) return;
   const peer = n.sampler.select(n.rng);
   if (peer >= 0) startProbe(n, peer, MsgType.Probe, fx);
 }
@@ -178,6 +224,7 @@ export function onRoundEnd(n: ConsolidationNode, fx: Effects): void {
 function startProbe(n: ConsolidationNode, peer: number, type: Message['type'], fx: Effects): void {
   const m = withLoad(n, message(type, n.id, peer, nextSeq(n)));
   n.out = newSession(n, 'probing', peer, m);
+  fx.exchangeStarted(n.id);
   fx.send(m);
 }
 
@@ -282,6 +329,11 @@ export function onMessage(n: ConsolidationNode, m: Message, fx: Effects): void {
         n.out = null;
       }
       return;
+    case MsgType.ProfileRequest:
+    case MsgType.Profile:
+    case MsgType.Merge:
+    case MsgType.MergeReply:
+      return onGlapMessage(n, m, fx);
     default:
       fx.rejected(n.id, m);
   }
@@ -364,6 +416,7 @@ function startOffering(
   m.vm = vm;
   m.cpuMips = n.sensor.cpuMips(vm);
   m.ramMb = n.sensor.ramMb(vm);
+  if (overloadMode) m.flags = MsgFlag.Overloaded; // shedding: recipients may rescue
   const s = newSession(n, 'offering', peer, m);
   s.vm = vm;
   s.vmCpuMips = m.cpuMips;
@@ -389,7 +442,8 @@ function onOffer(n: ConsolidationNode, m: Message, fx: Effects): void {
   }
   const busySending = n.out !== null && n.out.phase !== 'probing';
   const self = selfInput(n);
-  const ok = !n.asleep && !busySending && decideAccept(n, m.cpuMips, m.ramMb);
+  const rescue = (m.flags & MsgFlag.Overloaded) !== 0;
+  const ok = !n.asleep && !busySending && decideAccept(n, m.cpuMips, m.ramMb, rescue);
   if (!ok) {
     n.records.set(key, { kind: RecordKind.Rejected, round: n.round });
     reply(n, fx, m, MsgType.Reject);
@@ -495,4 +549,5 @@ export function onStepStart(n: ConsolidationNode): void {
   }
   n.cpuUsedMips = cpu;
   n.ramUsedMb = ram;
+  n.policy.observe?.(selfInput(n));
 }

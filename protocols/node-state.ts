@@ -27,8 +27,10 @@ export interface Effects {
   woke(node: number): void;
   /** A learning reward was received (for reward statistics). */
   rewarded(node: number, role: 'out' | 'in', reward: number): void;
-  /** A message was dropped as invalid (wrong version or unknown type). */
-  rejected(node: number, msg: Message): void;
+  /** A message was dropped as invalid (wrong version or unknown type); null when only counted. */
+  rejected(node: number, msg: Message | null): void;
+  /** The node started a gossip exchange (sent a Probe or a Wake). */
+  exchangeStarted(node: number): void;
 }
 
 export interface OutSession {
@@ -106,4 +108,37 @@ export interface ConsolidationNode {
   reservations: Map<number, Reservation>;
   /** Answers given to offers, keyed by (sender, offer seq). */
   records: Map<number, DecisionRecord>;
+}
+
+/** What defines a node before it runs: its identity, capacity, ports, and initial VMs. */
+export type NodeInit = Pick<
+  ConsolidationNode,
+  | 'id'
+  | 'cpuCapMips'
+  | 'ramCapMb'
+  | 'policy'
+  | 'sampler'
+  | 'rng'
+  | 'sensor'
+  | 'options'
+  | 'vms'
+  | 'asleep'
+>;
+
+/** A node's protocol state at the start of a run: no sessions, reservations or records. */
+export function createNode(init: NodeInit): ConsolidationNode {
+  return {
+    ...init,
+    vms: [...init.vms],
+    cpuUsedMips: 0,
+    ramUsedMb: 0,
+    cpuReservedMips: 0,
+    ramReservedMb: 0,
+    seq: 0,
+    round: 0,
+    stuckRounds: 0,
+    out: null,
+    reservations: new Map(),
+    records: new Map(),
+  };
 }

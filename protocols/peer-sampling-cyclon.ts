@@ -14,6 +14,8 @@ export interface CyclonOptions {
   viewSize: number;
   /** Entries exchanged per shuffle (l ≤ c). */
   shuffleLength: number;
+  /** Rounds between this node's shuffles (1, the default: every round). */
+  shuffleEveryRounds?: number;
 }
 
 export class PeerSamplingCyclon implements PeerSampler {
@@ -22,6 +24,8 @@ export class PeerSamplingCyclon implements PeerSampler {
   /** Entries sent in the pending shuffle: replaced first by what comes back. */
   private sent: number[] = [];
   private readonly sleepers = new SleeperMemory();
+  /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
+  private rounds = 0;
 
   /** `bootstrap`: initial neighbours (e.g. drawn at random when the node joins). */
   constructor(
@@ -58,6 +62,8 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   startShuffle(rng: Rng): ShuffleRequest | null {
+    const every = this.o.shuffleEveryRounds ?? 1;
+    if (every > 1 && this.rounds++ % every !== 0) return null;
     if (this.ids.length === 0) return null;
     for (let i = 0; i < this.ages.length; i++) this.ages[i]!++;
     let oldest = 0;

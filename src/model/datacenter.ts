@@ -15,6 +15,18 @@ export interface DatacenterOptions {
   sleepPowerW: number;
   /** Fraction (0..1) of a migrating VM's CPU lost during the migration. */
   migrationCpuOverhead: number;
+  /**
+   * Whether a VM's RAM counts against its host after placement (default true). False is CloudSim's
+   * UtilizationModelNull: VMs report 0 MB in use, so memory never binds (see model/profile.ts).
+   */
+  ramBinds?: boolean;
+  /** A host at exactly 0 % CPU draws 0 W and is not active for SLATAH (CloudSim; default false). */
+  zeroPowerAtZeroCpu?: boolean;
+  /**
+   * A host is overloaded only when its CPU demand exceeds capacity (CloudSim: allocated <
+   * requested); by default (false) a host at exactly 100 % counts too.
+   */
+  overloadAboveCapacityOnly?: boolean;
 }
 
 /** Physical measurements of one step. */
@@ -29,7 +41,7 @@ export interface StepStats {
   energyKWh: number;
   /** Host-seconds active hosts spent at 100 % CPU during the step. */
   overloadSeconds: number;
-  /** Host-seconds of active hosts during the step. */
+  /** Host-seconds of active hosts during the step (with zeroPowerAtZeroCpu: hosts above 0 % CPU). */
   activeSeconds: number;
   /** CPU requested by all VMs over the step, in MI (MIPS × s). */
   cpuRequestedMi: number;
@@ -46,6 +58,11 @@ export class Datacenter {
   readonly ramCapMb: Float64Array;
   readonly vmMips: Float64Array;
   readonly vmRamMb: Float64Array;
+  /**
+   * RAM each VM counts against its host now, in MB: its type's RAM, its traced memory use (scaled
+   * to its type), or 0 when RAM does not bind. What a host's hypervisor reports to its agent.
+   */
+  readonly vmRamUsedMb: Float64Array;
   /** Current CPU demand of each VM, in MIPS. */
   readonly vmCpuMips: Float64Array;
   /** Host each VM runs on. */
@@ -73,6 +90,8 @@ export class Datacenter {
     this.ramCapMb = Float64Array.from(hosts, (h) => h.ramMb);
     this.vmMips = Float64Array.from(vms, (v) => v.mips);
     this.vmRamMb = Float64Array.from(vms, (v) => v.ramMb);
+    this.vmRamUsedMb =
+      options.ramBinds === false ? new Float64Array(vms.length) : Float64Array.from(this.vmRamMb);
     this.vmCpuMips = new Float64Array(vms.length);
     this.vmHost = Int32Array.from(placement);
     this.hostVmCount = new Int32Array(hosts.length);
@@ -83,10 +102,17 @@ export class Datacenter {
     this.ramCapDesc = sortedDescending(this.ramCapMb);
   }
 
-  /** Starts step `step` with each VM's CPU utilisation (0..1 of its requested MIPS). */
-  beginStep(step: number, cpuUtil: Float64Array): void {
+  /**
+   * Starts step `step` with each VM's CPU utilisation (0..1 of its requested MIPS) and, for
+   * workloads that trace memory, its RAM utilisation (0..1 of its type's RAM).
+   */
+  beginStep(step: number, cpuUtil: Float64Array, ramUtil?: Float64Array): void {
     this.step = step;
     for (let vm = 0; vm < this.vmCount; vm++) this.vmCpuMips[vm] = cpuUtil[vm]! * this.vmMips[vm]!;
+    if (ramUtil !== undefined && this.options.ramBinds !== false) {
+      for (let vm = 0; vm < this.vmCount; vm++)
+        this.vmRamUsedMb[vm] = ramUtil[vm]! * this.vmRamMb[vm]!;
+    }
     this.stepMigrations = 0;
     this.stepCpuLostMi = 0;
   }
@@ -97,7 +123,8 @@ export class Datacenter {
     return this.vmRamMb[vm]! / mbPerSecond;
   }
 
-  onMigration(vm: number, from: number, to: number): void {
+  /** A VM moved. `charged` false: a reference repack whose moves cost nothing (no PDM). */
+  onMigration(vm: number, from: number, to: number, charged = true): void {
     invariant(
       this.vmHost[vm] === from,
       () => `VM ${vm} migrated from ${from} but runs on ${this.vmHost[vm]}`,
@@ -107,8 +134,9 @@ export class Datacenter {
     this.hostVmCount[from]!--;
     this.hostVmCount[to]!++;
     this.stepMigrations++;
-    this.stepCpuLostMi +=
-      this.options.migrationCpuOverhead * this.vmCpuMips[vm]! * this.migrationSeconds(vm, from);
+    if (charged)
+      this.stepCpuLostMi +=
+        this.options.migrationCpuOverhead * this.vmCpuMips[vm]! * this.migrationSeconds(vm, from);
   }
 
   onSleep(host: number): void {
@@ -138,12 +166,15 @@ export class Datacenter {
       const c = this.vmCpuMips[vm]!;
       hostCpu[this.vmHost[vm]!]! += c;
       cpuDemand += c;
-      ramDemand += this.vmRamMb[vm]!;
+      ramDemand += this.vmRamUsedMb[vm]!;
     }
     let active = 0;
+    let slaActive = 0;
     let overloaded = 0;
     let watts = 0;
     let activeCap = 0;
+    const zeroAtZero = this.options.zeroPowerAtZeroCpu === true;
+    const strict = this.options.overloadAboveCapacityOnly === true;
     for (let h = 0; h < this.hostCount; h++) {
       if (this.awake[h] === 0) {
         watts += this.options.sleepPowerW;
@@ -153,7 +184,9 @@ export class Datacenter {
       const cap = this.cpuCapMips[h]!;
       activeCap += cap;
       const u = hostCpu[h]! / cap;
-      if (u >= 1) overloaded++;
+      if (strict ? u > 1 : u >= 1) overloaded++;
+      if (zeroAtZero && u === 0) continue; // CloudSim: 0 W and inactive at exactly 0 % CPU
+      slaActive++;
       watts += powerW(this.hosts[h]!, u);
     }
     return {
@@ -165,7 +198,7 @@ export class Datacenter {
       migrations: this.stepMigrations,
       energyKWh: (watts * dt) / 3.6e6,
       overloadSeconds: overloaded * dt,
-      activeSeconds: active * dt,
+      activeSeconds: slaActive * dt,
       cpuRequestedMi: cpuDemand * dt,
       cpuLostMi: this.stepCpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,

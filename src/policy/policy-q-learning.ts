@@ -20,12 +20,25 @@ export interface QLearningOptions {
   rewards: RewardTables;
   /** When false the tables are frozen (evaluation). */
   learning: boolean;
+  /**
+   * When φin learns from an accepted VM: `commit` (default), from the recipient's state right
+   * after the VM arrives; `next-step`, from its state when the next step's demand has arrived
+   * (`observe`), so that accepting into a host that the next demand overloads is punished.
+   */
+  inRewardAt?: 'commit' | 'next-step';
+  /**
+   * πout may send nothing: a PM that is not overloaded keeps its VMs when φout is negative for
+   * every one of them (migrating would not pay). Default false: it always offers its best VM.
+   */
+  holdWhenNegative?: boolean;
 }
 
 export class PolicyQLearning implements NodePolicy {
   readonly gossips = true;
   readonly phiOut: QTable;
   readonly phiIn: QTable;
+  /** (state, action) pairs of VMs accepted since the last observation (next-step mode). */
+  private readonly pendingIn: number[] = [];
 
   constructor(
     private readonly rng: Rng,
@@ -54,6 +67,7 @@ export class PolicyQLearning implements NodePolicy {
         best = i;
       }
     }
+    if (this.o.holdWhenNegative && bestQ < 0 && self.cpuUtil < 1 && self.ramUtil <= 1) return -1;
     return best;
   }
 
@@ -75,8 +89,19 @@ export class PolicyQLearning implements NodePolicy {
 
   learnIn(state: number, action: number, nextState: number): number {
     const r = pairReward(this.o.rewards.in, nextState);
-    if (this.o.learning)
-      this.phiIn.update(state, action, r, nextState, false, this.o.alpha, this.o.gamma);
+    if (!this.o.learning) return r;
+    if (this.o.inRewardAt === 'next-step') this.pendingIn.push(state, action);
+    else this.phiIn.update(state, action, r, nextState, false, this.o.alpha, this.o.gamma);
     return r;
+  }
+
+  /** Start of a step, new demand read: the deferred φin updates of next-step mode. */
+  observe(self: DecisionInput): void {
+    const p = this.pendingIn;
+    if (p.length === 0) return;
+    const r = pairReward(this.o.rewards.in, self.state);
+    for (let i = 0; i < p.length; i += 2)
+      this.phiIn.update(p[i]!, p[i + 1]!, r, self.state, false, this.o.alpha, this.o.gamma);
+    p.length = 0;
   }
 }

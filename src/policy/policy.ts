@@ -5,6 +5,7 @@
  * raw utilisations for policies that work on continuous features.
  */
 import type { Rng } from '../core/rng.ts';
+import type { GlapLearner } from './policy-glap.ts';
 
 /** What a node knows about itself and one VM when it decides. Utilisations are fractions 0..1+. */
 export interface DecisionInput {
@@ -38,6 +39,10 @@ export interface NodePolicy {
   learnIn(state: number, action: number, nextState: number): number;
   /** Learnt 81 × 81 tables to save with the results (row-major [state][action]), if the policy has any. */
   tables?(): Readonly<Record<string, Float32Array>>;
+  /** Start of each step, after the node read its VMs' new demand: its own state (optional). */
+  observe?(self: DecisionInput): void;
+  /** GLAP learning mode: local training on a neighbour's VMs and Q-table averaging (policy-glap.ts). */
+  readonly glap?: GlapLearner;
 }
 
 export interface PolicyContext {

@@ -1,17 +1,30 @@
 /**
  * The policy registry: every policy a run can name with `--policy`. Adding a policy means adding
  * one entry here (see README, "Adding a policy"). `kind` tells how the policy runs: `gossip`
- * policies are per-node agents deciding from their own state and messages.
+ * policies are per-node agents deciding from their own state and messages; `centralised` ones
+ * (the baselines of registry-baselines.ts) are a controller that reads the whole datacenter once
+ * per step, while their nodes only host VMs.
  */
 import { ConfigError } from '../core/errors.ts';
 import { PolicyNone } from './policy-none.ts';
 import { PolicyQLearning, type QLearningOptions } from './policy-q-learning.ts';
 import type { NodePolicy, PolicyContext } from './policy.ts';
 import type { Rng } from '../core/rng.ts';
+import { DQN_ENTRY } from './dqn/dqn-entry.ts';
+import type { DqnOptions } from './dqn/dqn-options.ts';
+import { BASELINE_ENTRIES, type BaselineOptions } from './registry-baselines.ts';
+import type { GlapOptions } from './policy-glap.ts';
+import type { CentralisedController, DatacenterView } from './centralised/controller.ts';
 
 /** Options of every policy, one section each (the run's resolved config provides them). */
 export interface PolicyOptions {
   qlearning: QLearningOptions;
+  /** The DQN's own options; it takes its rewards from `qlearning.rewards`. */
+  dqn: DqnOptions;
+  /** Centralised baselines (THR/LR-MMT, FFD); defaults when absent. */
+  baselines?: BaselineOptions;
+  /** GLAP learning mode (policy `glap`); defaults when absent. */
+  glap?: GlapOptions;
 }
 
 /** What a policy may know about the run as a whole when it prepares (never per-node state). */
@@ -25,7 +38,9 @@ export interface PolicyRunContext {
 export interface PolicyEntry {
   readonly name: string;
   readonly description: string;
-  readonly kind: 'gossip';
+  readonly kind: 'gossip' | 'centralised';
+  /** A reference, not a deployable policy (e.g. an offline repack); flagged in comparisons. */
+  readonly reference?: boolean;
   /**
    * Optional run-wide preparation, awaited once before the nodes are made (e.g. load a backend,
    * build a network shared by all nodes). Its result is handed to every `create` call.
@@ -35,6 +50,8 @@ export interface PolicyEntry {
   create(ctx: PolicyContext, options: PolicyOptions, prepared: unknown): NodePolicy;
   /** Facts about the run to record in config.json (e.g. which backend ran), from `prepared`. */
   describe?(prepared: unknown): Record<string, unknown>;
+  /** `centralised` policies: the controller that decides each step from the datacenter's view. */
+  controller?(view: DatacenterView, options: PolicyOptions): CentralisedController;
 }
 
 const ENTRIES: readonly PolicyEntry[] = [
@@ -50,6 +67,8 @@ const ENTRIES: readonly PolicyEntry[] = [
     kind: 'gossip',
     create: () => new PolicyNone(),
   },
+  DQN_ENTRY,
+  ...BASELINE_ENTRIES,
 ];
 
 export const POLICY_NAMES: readonly string[] = ENTRIES.map((e) => e.name);

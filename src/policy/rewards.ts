@@ -14,9 +14,15 @@ export interface RewardTables {
   in: readonly number[];
 }
 
+/**
+ * Tuned (README, "Tuned defaults"): a sender is paid only for reaching Low or Medium, so a PM
+ * holds its VMs rather than shuffle them between busy hosts; the Overload penalty makes φin
+ * refuse a VM once roughly 1 in 20 such acceptances overloads the PM at the next step.
+ * The thesis's shapes hold: out strictly decreasing, in positive up to 5xHigh, negative at Overload.
+ */
 export const DEFAULT_REWARDS: RewardTables = {
-  out: [8, 6, 4, 3, 2, 1, 0, -1, -4],
-  in: [1, 2, 3, 4, 5, 6, 7, 8, -40],
+  out: [8, 4, -1, -2, -3, -4, -5, -6, -8],
+  in: [1, 2, 3, 4, 5, 6, 7, 8, -160],
 };
 
 /** Checks the shape the thesis requires; throws ConfigError naming the offending entry. */

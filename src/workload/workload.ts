@@ -1,6 +1,6 @@
 /**
  * The workload contract: per step, each VM's CPU demand as a fraction (0..1) of its requested
- * MIPS. Memory is reserved by VM type (the RAM a VM is given), so it is not part of the trace.
+ * MIPS. Memory is reserved by VM type (the RAM a VM is given) unless the trace records its use.
  */
 
 export interface Workload {
@@ -13,4 +13,11 @@ export interface Workload {
   readonly stepSeconds: number;
   /** Writes each VM's CPU utilisation (0..1 of its requested MIPS) at `step` into `out[vm]`. */
   cpuUtilAt(step: number, out: Float64Array): void;
+  /**
+   * Traces with memory (Bitbrains): writes each VM's RAM utilisation (0..1 of its type's RAM) at
+   * `step`. Absent: a VM uses its type's RAM throughout.
+   */
+  ramUtilAt?(step: number, out: Float64Array): void;
+  /** Traces with network (Bitbrains): each VM's network throughput at `step`, in KB/s (in + out). */
+  networkKBpsAt?(step: number, out: Float64Array): void;
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { decideAccept, selfInput } from '../../protocols/consolidation.ts';
 import { DEFAULT_PROTOCOL_OPTIONS } from '../../protocols/consolidation.ts';
 import { PeerSamplingUniform } from '../../protocols/peer-sampling-uniform.ts';
-import type { ConsolidationNode } from '../../protocols/node-state.ts';
+import { createNode, type ConsolidationNode } from '../../protocols/node-state.ts';
 import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
 import { QTable } from '../../src/policy/q-table.ts';
 import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
@@ -17,7 +17,7 @@ function node(
   ramUsed: number,
   ramReserved: number,
 ): ConsolidationNode {
-  return {
+  const n = createNode({
     id: 0,
     cpuCapMips: 3720,
     ramCapMb: 4096,
@@ -27,18 +27,9 @@ function node(
     sensor: { cpuMips: () => 0, ramMb: () => 0 },
     options: DEFAULT_PROTOCOL_OPTIONS,
     vms: [],
-    cpuUsedMips: cpuUsed,
-    ramUsedMb: ramUsed,
-    cpuReservedMips: 0,
-    ramReservedMb: ramReserved,
     asleep: false,
-    seq: 0,
-    round: 0,
-    stuckRounds: 0,
-    out: null,
-    reservations: new Map(),
-    records: new Map(),
-  };
+  });
+  return { ...n, cpuUsedMips: cpuUsed, ramUsedMb: ramUsed, ramReservedMb: ramReserved };
 }
 
 describe('accept/reject (πin)', () => {

@@ -30,7 +30,7 @@ function checkInvariants(model: Model, { sim }: Real): void {
   const dc = sim.datacenter;
   const owners = new Int32Array(dc.vmCount).fill(-1);
   const escrow = new Int32Array(dc.vmCount).fill(-1);
-  for (const a of sim.agents) {
+  for (const a of sim.agents.filter((x) => x !== undefined)) {
     const s = a.state;
     if (s.asleep) {
       expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
@@ -90,10 +90,10 @@ class HealCommand implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real) {
     real.faults.enabled = false;
     const busy = () =>
-      real.sim.agents.some((a) => a.state.out !== null || a.state.reservations.size > 0);
+      real.sim.agents.some((a) => a!.state.out !== null || a!.state.reservations.size > 0);
     for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
     checkInvariants(model, real);
-    expect(real.sim.agents.some((a) => a.state.out?.phase === 'transferring')).toBe(false);
+    expect(real.sim.agents.some((a) => a!.state.out?.phase === 'transferring')).toBe(false);
     checkConservation(real.sim.agents, real.sim.datacenter);
     real.faults.enabled = true;
   }
@@ -139,8 +139,13 @@ describe('migration handshake over an unreliable network', () => {
             seed: p.seed,
             peerSampling: p.peerSampling,
             cyclon: { viewSize: 3, shuffleLength: 2 },
-            qlearning: { epsilon: 0.3, epsilonIn: p.epsilonIn },
-            protocol: { reservationTtlRounds: p.reservationTtlRounds, wakeAfterStuckRounds: 1 },
+            // Every PM probes every round and always offers, so that many handshakes happen.
+            qlearning: { epsilon: 0.3, epsilonIn: p.epsilonIn, holdWhenNegative: false },
+            protocol: {
+              reservationTtlRounds: p.reservationTtlRounds,
+              wakeAfterStuckRounds: 1,
+              probeEveryRounds: 1,
+            },
           });
           let faults!: TransportFaulty<Message>;
           const model: Model = { owner: new Int32Array(vms), step: 0 };

@@ -58,12 +58,13 @@ describe('architecture', () => {
   it('protocol, node and policy code uses no global randomness, clock, timers or process state', () => {
     const forbidden =
       /\bMath\.random\b|\bDate\.now\b|\bnew Date\b|\bperformance\.now\b|\bset(Timeout|Interval|Immediate)\b|\bprocess\./;
+    // src/engine/clock.ts is the one real clock; everything else is handed a Clock.
     const files = [
       ...tsFiles('protocols'),
       ...tsFiles('nodes'),
       ...tsFiles('src/policy'),
       ...tsFiles('src/engine'),
-    ];
+    ].filter((f) => f !== 'src/engine/clock.ts');
     expect(files.length).toBeGreaterThan(5);
     const bad = files.flatMap((f) =>
       readFileSync(join(ROOT, f), 'utf8')

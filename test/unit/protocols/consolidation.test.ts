@@ -15,7 +15,7 @@ import {
   message,
   type Message,
 } from '../../../protocols/messages.ts';
-import type { ConsolidationNode } from '../../../protocols/node-state.ts';
+import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
@@ -31,7 +31,7 @@ const VMS: Record<number, [number, number]> = {
 };
 
 function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}): ConsolidationNode {
-  const n: ConsolidationNode = {
+  const base = createNode({
     id,
     cpuCapMips: 4000,
     ramCapMb: 4096,
@@ -48,19 +48,9 @@ function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}):
     sensor: { cpuMips: (vm) => VMS[vm]![0], ramMb: (vm) => VMS[vm]![1] },
     options: DEFAULT_PROTOCOL_OPTIONS,
     vms,
-    cpuUsedMips: 0,
-    ramUsedMb: 0,
-    cpuReservedMips: 0,
-    ramReservedMb: 0,
     asleep: false,
-    seq: 0,
-    round: 1,
-    stuckRounds: 0,
-    out: null,
-    reservations: new Map(),
-    records: new Map(),
-    ...opts,
-  };
+  });
+  const n: ConsolidationNode = { ...base, round: 1, ...opts };
   onStepStart(n);
   return n;
 }

@@ -1,0 +1,175 @@
+/**
+ * `npm run compare`: runs several policies over several seeds on one workload and profile, and
+ * reports each metric's median and interquartile range per policy (table, compare.csv,
+ * compare.json, compare.md). Seeds run in parallel worker threads when more than one core is free.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../src/core/errors.ts';
+import { PROFILES } from '../src/model/profile.ts';
+import { policyEntry } from '../src/policy/registry.ts';
+import { runCli } from './cli-support.ts';
+import { ensureRunDir } from './results.ts';
+import { policyKind } from './profiles.ts';
+import { runAll } from './compare/pool.ts';
+import { requestConfig, type RunRequest } from './compare/run-one.ts';
+import {
+  cloudSimValidation,
+  comparisonCsv,
+  comparisonMarkdown,
+  comparisonTable,
+  policyResult,
+  type PolicyResult,
+} from './compare/report.ts';
+
+const DEFAULT_POLICIES = ['qlearning', 'glap', 'vman', 'thr-mmt', 'lr-mmt', 'ffd', 'none'];
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('npm run compare --')
+    .usage(
+      '$0 [options]\n\nRuns each policy on each seed and prints the median (IQR) of every metric.',
+    )
+    .option('workload', { type: 'string', describe: 'as for npm run experiment' })
+    .option('profile', { type: 'string', choices: PROFILES, describe: 'datacenter model' })
+    .option('policies', {
+      type: 'string',
+      default: DEFAULT_POLICIES.join(','),
+      describe: 'comma-separated policies',
+    })
+    .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N per policy' })
+    .option('pms', { type: 'number', describe: 'physical machines' })
+    .option('vms', { type: 'number', describe: 'VMs' })
+    .option('steps', { type: 'number', describe: 'steps of 300 s' })
+    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step' })
+    .option('config', { type: 'string', describe: 'JSON config file applied to every run' })
+    .option('jobs', {
+      type: 'number',
+      describe: 'worker threads (default: the cores available, at most one per run)',
+    })
+    .option('out', { type: 'string', describe: 'output directory (default runs/compare-<time>)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
+    })
+    .parseAsync();
+
+  const policies = args.policies
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (policies.length === 0) throw new UserError('--policies names no policy');
+  for (const p of policies) policyEntry(p); // unknown names fail here, with the list
+  if (!Number.isInteger(args.seeds) || args.seeds < 1)
+    throw new UserError(`--seeds must be a positive integer, got ${args.seeds}`);
+  const fromFile = args.config === undefined ? {} : readJson(args.config);
+  const flags = {
+    ...(args.workload === undefined ? {} : { workload: args.workload }),
+    ...(args.profile === undefined ? {} : { profile: args.profile }),
+    ...(args.pms === undefined ? {} : { pms: args.pms }),
+    ...(args.vms === undefined ? {} : { vms: args.vms }),
+    ...(args.steps === undefined ? {} : { steps: args.steps }),
+    ...(args['rounds-per-step'] === undefined ? {} : { roundsPerStep: args['rounds-per-step'] }),
+  };
+  const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
+  const requests: RunRequest[] = [];
+  for (const policy of policies)
+    for (const seed of seeds) requests.push({ layers: [fromFile, flags, { policy, seed }] });
+  const base = requestConfig(requests[0]!); // validates the shared config before any work
+  const jobs = Math.max(1, Math.min(args.jobs ?? availableParallelism(), requests.length));
+
+  const t0 = performance.now();
+  let done = 0;
+  const results = await runAll(requests, jobs, () => {
+    done++;
+    if (!args.quiet && process.stderr.isTTY)
+      process.stderr.write(`\rruns ${done}/${requests.length}`);
+  });
+  if (!args.quiet && process.stderr.isTTY) process.stderr.write('\n');
+  const wall = (performance.now() - t0) / 1000;
+
+  const byPolicy: PolicyResult[] = policies.map((policy, p) =>
+    policyResult(
+      policy,
+      policyKind(policy),
+      seeds.map((seed, s) => ({ seed, result: results[p * seeds.length + s]! })),
+    ),
+  );
+  const dir =
+    args.out ??
+    join(
+      'runs',
+      `compare-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`,
+    );
+  ensureRunDir(dir);
+  writeFileSync(join(dir, 'compare.csv'), comparisonCsv(byPolicy));
+  writeFileSync(join(dir, 'compare.md'), `${comparisonMarkdown(byPolicy)}\n`);
+  const validation = cloudSimValidation(base.workload, base.profile, byPolicy);
+  writeFileSync(
+    join(dir, 'compare.json'),
+    `${JSON.stringify(
+      {
+        workload: base.workload,
+        profile: base.profile,
+        pms: base.pms,
+        vms: results[0]!.config.vms,
+        steps: base.steps,
+        roundsPerStep: base.roundsPerStep,
+        seeds,
+        jobs,
+        wallSeconds: wall,
+        policies: byPolicy.map((r) => ({
+          policy: r.policy,
+          kind: r.kind,
+          stats: r.stats,
+          runs: r.runs.map(({ seed, result }) => ({
+            seed,
+            summary: result.summary,
+            wallSeconds: result.wallSeconds,
+          })),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  if (!args.quiet) {
+    const s = base;
+    process.stdout.write(
+      `${s.workload} · profile ${s.profile} · ${s.pms} PMs · ${results[0]!.config.vms} VMs · ` +
+        `${s.steps} steps × ${s.roundsPerStep} rounds · median (IQR) over ${seeds.length} seeds\n`,
+    );
+    process.stdout.write(`${comparisonTable(byPolicy)}\n`);
+    if (validation) process.stdout.write(`against CloudSim 3.0.3 (DESIGN §8):\n${validation}\n`);
+    process.stdout.write(
+      `${requests.length} runs on ${jobs} worker${jobs > 1 ? 's' : ''} in ${wall.toFixed(1)} s; ` +
+        `results in ${dir}/: compare.csv, compare.json, compare.md\n`,
+    );
+  }
+  return 0;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+runCli(() => main(hideBin(process.argv)));

@@ -1,0 +1,136 @@
+/**
+ * Comparison results: per policy, the median and IQR over seeds of each summary metric, as a
+ * terminal table, compare.csv (one row per policy) and compare.json (statistics and every run).
+ * With the cloudsim profile on PlanetLab 20110303, a validation table sets THR-MMT and LR-MMT
+ * against CloudSim 3.0.3's own figures (DESIGN §8).
+ */
+import { basename } from 'node:path';
+import Table from 'cli-table3';
+import type { Summary } from '../../src/metrics/collector.ts';
+import { spread, type Spread } from './stats.ts';
+import type { RunResult } from './run-one.ts';
+
+export interface Metric {
+  key: string;
+  label: string;
+  get(r: RunResult): number;
+  format(x: number): string;
+}
+
+const sum = (k: keyof Summary) => (r: RunResult) => r.summary[k] as number;
+const fixed = (d: number) => (x: number) => x.toFixed(d);
+const pct = (d: number) => (x: number) => (100 * x).toFixed(d);
+const exp = (x: number) => (x === 0 ? '0' : x.toExponential(2));
+
+export const METRICS: readonly Metric[] = [
+  { key: 'energyKWh', label: 'energy kWh', get: sum('energyKWh'), format: fixed(1) },
+  { key: 'migrations', label: 'migrations', get: sum('migrations'), format: fixed(0) },
+  { key: 'slatah', label: 'SLATAH %', get: sum('slatah'), format: pct(2) },
+  { key: 'pdm', label: 'PDM %', get: sum('pdm'), format: pct(4) },
+  { key: 'slav', label: 'SLAV', get: sum('slav'), format: exp },
+  { key: 'esv', label: 'ESV', get: sum('esv'), format: exp },
+  { key: 'activePmsMean', label: 'active PMs', get: sum('activePmsMean'), format: fixed(1) },
+  { key: 'activeToLowerBound', label: '× LB', get: sum('activeToLowerBound'), format: fixed(3) },
+  { key: 'messages', label: 'messages', get: sum('messages'), format: fixed(0) },
+  { key: 'wallSeconds', label: 'wall s', get: (r) => r.wallSeconds, format: fixed(2) },
+];
+
+export interface PolicyResult {
+  policy: string;
+  kind: 'gossip' | 'centralised' | 'reference';
+  runs: { seed: number; result: RunResult }[];
+  stats: Record<string, Spread>;
+}
+
+export function policyResult(
+  policy: string,
+  kind: PolicyResult['kind'],
+  runs: { seed: number; result: RunResult }[],
+): PolicyResult {
+  const stats: Record<string, Spread> = {};
+  for (const m of METRICS) stats[m.key] = spread(runs.map((r) => m.get(r.result)));
+  return { policy, kind, runs, stats };
+}
+
+/** "median (IQR)", or just the median when every seed agrees. */
+function cell(m: Metric, s: Spread): string {
+  const med = m.format(s.median);
+  return s.iqr > 0 ? `${med} (${m.format(s.iqr)})` : med;
+}
+
+export function comparisonTable(results: readonly PolicyResult[]): string {
+  const t = new Table({
+    head: ['policy', 'kind', ...METRICS.map((m) => m.label)],
+    style: { head: [], border: [] },
+  });
+  for (const r of results)
+    t.push([r.policy, r.kind, ...METRICS.map((m) => cell(m, r.stats[m.key]!))]);
+  return t.toString();
+}
+
+/** The same table as GitHub markdown (for the README). */
+export function comparisonMarkdown(results: readonly PolicyResult[]): string {
+  const head = ['policy', 'kind', ...METRICS.map((m) => m.label)];
+  const rows = results.map((r) => [
+    r.policy,
+    r.kind,
+    ...METRICS.map((m) => cell(m, r.stats[m.key]!)),
+  ]);
+  const line = (xs: string[]) => `| ${xs.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function comparisonCsv(results: readonly PolicyResult[]): string {
+  const head = ['policy', 'kind', 'seeds'];
+  for (const m of METRICS) head.push(`${m.key}_median`, `${m.key}_q1`, `${m.key}_q3`);
+  const rows = results.map((r) => {
+    const row: (string | number)[] = [r.policy, r.kind, r.runs.length];
+    for (const m of METRICS) {
+      const s = r.stats[m.key]!;
+      row.push(s.median, s.q1, s.q3);
+    }
+    return row.join(',');
+  });
+  return `${[head.join(','), ...rows].join('\n')}\n`;
+}
+
+/** CloudSim 3.0.3 on PlanetLab 20110303, 800 hosts (DESIGN §8). */
+export const CLOUDSIM_20110303: Readonly<
+  Record<string, { energyKWh: number; migrations: number; slatah: number }>
+> = {
+  'thr-mmt': { energyKWh: 198.1, migrations: 27_728, slatah: 0.05 },
+  'lr-mmt': { energyKWh: 167.8, migrations: 27_649, slatah: 0.0572 },
+};
+
+/** Validation rows against CloudSim, or null when the run is not its benchmark setup. */
+export function cloudSimValidation(
+  workload: string,
+  profile: string,
+  results: readonly PolicyResult[],
+): string | null {
+  if (profile !== 'cloudsim' || basename(workload.replace(/[\\/]+$/, '')) !== '20110303')
+    return null;
+  const rows = results.filter((r) => CLOUDSIM_20110303[r.policy]);
+  if (rows.length === 0) return null;
+  const t = new Table({
+    head: ['policy', 'energy kWh', 'CloudSim', 'Δ', 'migrations', 'CloudSim', 'Δ'],
+    style: { head: [], border: [] },
+  });
+  const delta = (a: number, b: number) =>
+    `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)} %`;
+  for (const r of rows) {
+    const ref = CLOUDSIM_20110303[r.policy]!;
+    const e = r.stats.energyKWh!.median;
+    const m = r.stats.migrations!.median;
+    t.push([
+      r.policy,
+      e.toFixed(1),
+      ref.energyKWh.toFixed(1),
+      delta(e, ref.energyKWh),
+      m.toFixed(0),
+      String(ref.migrations),
+      delta(m, ref.migrations),
+    ]);
+  }
+  return t.toString();
+}

@@ -1,0 +1,75 @@
+/**
+ * Parameter sweeps as data (PeerSim's habit): `npx tsx experiments/compare/sweep.ts FILE.json`
+ * runs every variant of the file on every seed, in worker threads, and prints the median of the
+ * headline metrics per variant, marking the ones that meet the learning targets. FILE holds
+ *   { "base": {config overrides}, "seeds": [1, 2, 3], "variants": { "name": {overrides}, … } }
+ * (variants are merged over base; see experiments/compare/sweeps/ for the sweeps behind the
+ * tuned defaults). Writes FILE's name with .csv beside it unless --no-write.
+ */
+import { availableParallelism } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import Table from 'cli-table3';
+import { UserError } from '../../src/core/errors.ts';
+import { runCli } from '../cli-support.ts';
+import { mergeConfig } from '../config.ts';
+import { runAll } from './pool.ts';
+import type { RunRequest } from './run-one.ts';
+import { spread } from './stats.ts';
+
+interface SweepFile {
+  base?: Record<string, unknown>;
+  seeds?: number[];
+  variants: Record<string, Record<string, unknown>>;
+}
+
+/** The issue's targets for the best learned policy on 20110303 with the cloudsim profile. */
+const TARGETS = { esv: 1e-3, migrations: 5000, energyKWh: 140, slatah: 0.02 };
+
+async function main(argv: string[]): Promise<number> {
+  const file = argv.find((a) => !a.startsWith('--'));
+  if (!file) throw new UserError('usage: sweep.ts FILE.json [--jobs N] [--no-write]');
+  const jobsArg = argv.indexOf('--jobs');
+  const jobs = jobsArg >= 0 ? Number(argv[jobsArg + 1]) : availableParallelism();
+  const sweep = JSON.parse(readFileSync(file, 'utf8')) as SweepFile;
+  const seeds = sweep.seeds ?? [1, 2, 3];
+  const names = Object.keys(sweep.variants);
+  const requests: RunRequest[] = [];
+  for (const name of names)
+    for (const seed of seeds)
+      requests.push({
+        layers: [mergeConfig(sweep.base ?? {}, sweep.variants[name]!), { seed }],
+      });
+  const results = await runAll(requests, jobs);
+  const t = new Table({
+    head: ['variant', 'energy kWh', 'migrations', 'SLATAH %', 'ESV', 'active PMs', 'targets'],
+    style: { head: [], border: [] },
+  });
+  const csv = ['variant,energy_kwh,migrations,slatah,esv,active_pms,meets_targets'];
+  names.forEach((name, v) => {
+    const runs = results.slice(v * seeds.length, (v + 1) * seeds.length).map((r) => r.summary);
+    const med = (f: (s: (typeof runs)[number]) => number) => spread(runs.map(f)).median;
+    const e = med((s) => s.energyKWh);
+    const m = med((s) => s.migrations);
+    const sl = med((s) => s.slatah);
+    const esv = med((s) => s.esv);
+    const a = med((s) => s.activePmsMean);
+    const ok =
+      esv < TARGETS.esv && m < TARGETS.migrations && e <= TARGETS.energyKWh && sl < TARGETS.slatah;
+    t.push([
+      name,
+      e.toFixed(1),
+      m.toFixed(0),
+      (100 * sl).toFixed(2),
+      esv.toExponential(2),
+      a.toFixed(1),
+      ok ? 'all' : '',
+    ]);
+    csv.push([name, e, m, sl, esv, a, ok ? 1 : 0].join(','));
+  });
+  process.stdout.write(`${t.toString()}\n`);
+  if (!argv.includes('--no-write'))
+    writeFileSync(file.replace(/\.json$/, '.csv'), `${csv.join('\n')}\n`);
+  return 0;
+}
+
+runCli(() => main(process.argv.slice(2)));

@@ -1,0 +1,35 @@
+/**
+ * A datacenter profile is a layer of config defaults between the built-in defaults and the user's
+ * config file and flags: `--profile cloudsim` sets what CloudSim's PlanetLab runs use (800 hosts,
+ * CloudSim's initial allocation) and the model quirks of src/model/profile.ts; anything set in a
+ * config file or by a flag still wins.
+ */
+import { ConfigError } from '../src/core/errors.ts';
+import { PROFILES, type ProfileName } from '../src/model/profile.ts';
+import { policyEntry } from '../src/policy/registry.ts';
+import type { ConfigOverrides } from './config.ts';
+
+/** The config defaults a profile brings. */
+export function profileDefaults(name: ProfileName): ConfigOverrides {
+  if (name === 'cloudsim') return { profile: 'cloudsim', pms: 800, placement: 'cloudsim' };
+  return { profile: 'default' };
+}
+
+/** The profile named by a flag, else by a config file's `profile` key, else `default`. */
+export function chooseProfile(flag: string | undefined, fromFile: unknown): ProfileName {
+  const fileProfile =
+    typeof fromFile === 'object' && fromFile !== null
+      ? (fromFile as Record<string, unknown>).profile
+      : undefined;
+  const name = flag ?? fileProfile ?? 'default';
+  if (!(PROFILES as readonly unknown[]).includes(name)) {
+    throw new ConfigError(`unknown profile '${String(name)}'; expected ${PROFILES.join(' or ')}`);
+  }
+  return name as ProfileName;
+}
+
+/** How a policy runs, for output: gossip, centralised, or a reference (e.g. the FFD repack). */
+export function policyKind(policy: string): 'gossip' | 'centralised' | 'reference' {
+  const e = policyEntry(policy);
+  return e.reference ? 'reference' : e.kind;
+}

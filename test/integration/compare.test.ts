@@ -1,0 +1,63 @@
+/** `npm run compare` as a user meets it: a table, compare.csv and compare.json, seeds on workers. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function compare(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'experiments/compare.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('compare CLI', () => {
+  it('runs policies × seeds on worker threads and writes medians and IQRs', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'qossip-compare-')), 'c');
+    const r = compare(
+      '--pms',
+      '12',
+      '--steps',
+      '12',
+      '--policies',
+      'qlearning,thr-mmt,none',
+      '--seeds',
+      '2',
+      '--jobs',
+      '2',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/median \(IQR\) over 2 seeds/);
+    expect(r.stdout).toMatch(/thr-mmt\s*│\s*centralised/);
+    const csv = readFileSync(join(out, 'compare.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(
+      /^policy,kind,seeds,energyKWh_median,energyKWh_q1,energyKWh_q3,migrations_median/,
+    );
+    expect(csv).toHaveLength(4);
+    const json = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(json.policies.map((p: { policy: string }) => p.policy)).toEqual([
+      'qlearning',
+      'thr-mmt',
+      'none',
+    ]);
+    const q = json.policies[0];
+    expect(q.runs.map((x: { seed: number }) => x.seed)).toEqual([1, 2]);
+    const e = q.runs.map((x: { summary: { energyKWh: number } }) => x.summary.energyKWh).sort();
+    expect(q.stats.energyKWh.median).toBeCloseTo((e[0] + e[1]) / 2, 9);
+    expect(json.policies[2].stats.migrations.median).toBe(0);
+  });
+
+  it('rejects an unknown policy with one sentence', () => {
+    const r = compare('--policies', 'qlearning,magic');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^qossip: unknown policy 'magic'/);
+  });
+});

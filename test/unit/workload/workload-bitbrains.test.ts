@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { WorkloadBitbrains } from '../../../src/workload/workload-bitbrains.ts';
+import { TraceFormatError, UserError } from '../../../src/core/errors.ts';
+import { makeWorkload } from '../../../experiments/workloads.ts';
+
+const FIX = join(import.meta.dirname, '../../fixtures');
+const DAY = join(import.meta.dirname, '../../../../shared/data/bitbrains/rnd-2013-7-day1');
+
+describe('Bitbrains GWA-T-12 reader', () => {
+  it('reads files in numeric order; CPU and memory as fractions of what was provisioned', () => {
+    const w = new WorkloadBitbrains(join(FIX, 'bitbrains-ok'));
+    expect(w.files).toEqual(['2.csv', '10.csv']);
+    expect(w.vmCount).toBe(2);
+    expect(w.maxSteps).toBe(2);
+    const cpu = new Float64Array(2);
+    const ram = new Float64Array(2);
+    const net = new Float64Array(2);
+    w.cpuUtilAt(1, cpu);
+    w.ramUtilAt(1, ram);
+    w.networkKBpsAt(0, net);
+    expect([...cpu]).toEqual([0.5, 0]);
+    expect(ram[0]).toBeCloseTo(0.5, 6); // 4.096E6 KB of 8192000 KB, exponent form
+    expect(ram[1]).toBe(0); // no memory provisioned: 0, not NaN
+    w.ramUtilAt(0, ram);
+    expect(ram[1]).toBe(1); // using more than provisioned is clamped to 1
+    expect(net[0]).toBeCloseTo(1.75, 6);
+  });
+
+  it('names the file and line of a malformed number', () => {
+    const bad = join(FIX, 'bitbrains-bad');
+    expect(() => new WorkloadBitbrains(bad)).toThrow(TraceFormatError);
+    expect(() => new WorkloadBitbrains(bad)).toThrow(
+      `${join(bad, '1.csv')}:3: column 4: expected a non-negative number, got 'abc'`,
+    );
+  });
+
+  it('is a --workload kind, with a user error for a missing directory', () => {
+    expect(() =>
+      makeWorkload({ spec: 'bitbrains:/nope', vms: null, pms: 2, vmsPerPm: 1, seed: 1 }),
+    ).toThrow(UserError);
+    const w = makeWorkload({
+      spec: `bitbrains:${join(FIX, 'bitbrains-ok')}`,
+      vms: 1,
+      pms: 2,
+      vmsPerPm: 1,
+      seed: 1,
+    });
+    expect(w.vmCount).toBe(1);
+  });
+
+  it.skipIf(!existsSync(DAY))('reads the one-day sample: 100 VMs × 288 steps', () => {
+    const w = new WorkloadBitbrains(DAY);
+    expect(w.vmCount).toBe(100);
+    expect(w.maxSteps).toBe(288);
+  });
+});
