@@ -2,7 +2,7 @@
  * `npm run bench`: speed and memory figures, printed (not asserted). Medians over repeats, since
  * the machines are noisy. Sections: in-process simulation of 100 PMs × 288 steps; the whole
  * experiment command at 10,000 PMs × 13,000 VMs (wall time and peak memory of a fresh process);
- * the PlanetLab day at 800 PMs.
+ * the PlanetLab day at 800 PMs; the DQN's speed; with --kafka, broker latency and a day over Kafka.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ import { cliParser, runCli } from './cli-support.ts';
 import { UserError } from '../src/core/errors.ts';
 import { kafkaPingPong } from './kafka/ping-pong.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
+import { dqnSpeed } from './dqn-speed.ts';
+import { defaultDqnOptions } from '../src/policy/dqn/dqn-options.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -122,8 +124,10 @@ async function main(argv: string[]): Promise<number> {
       `p50 ${pct(0.5).toFixed(2)} ms`,
       `p99 ${pct(0.99).toFixed(2)} ms; target p50 < 10 ms on loopback`,
     ]);
-    const mem = command(['--pms', '100']);
-    const kaf = command(['--pms', '100', '--transport', 'kafka', '--brokers', brokers.join(',')]);
+    // One round per step, as the Kafka target is set: each round costs a few broker barriers.
+    const day = ['--pms', '100', '--rounds-per-step', '1'];
+    const mem = command(day);
+    const kaf = command([...day, '--transport', 'kafka', '--brokers', brokers.join(',')]);
     t.push([
       '100 PMs × 288 steps × 1 round over Kafka (whole command)',
       `${kaf.wall.toFixed(1)} s`,
@@ -132,6 +136,21 @@ async function main(argv: string[]): Promise<number> {
         `summaries ${JSON.stringify(kaf.summary) === JSON.stringify(mem.summary) ? 'identical' : 'DIFFER'}`,
     ]);
   }
+
+  const speed = await dqnSpeed(defaultDqnOptions());
+  t.push([
+    `DQN decisions and updates (${speed[0]![1]} backend)`,
+    `${speed[1]![1]} /s`,
+    `πout decisions/s (3 VMs); πin ${speed[2]![1]} /s; training updates ${speed[3]![1]} /s`,
+  ]);
+  const dqnRuns = Array.from({ length: Math.min(3, args.repeats) }, () =>
+    command(['--pms', '100', '--policy', 'dqn']),
+  );
+  t.push([
+    '100 PMs × 288 steps, dqn (whole command, learning online)',
+    `${median(dqnRuns.map((r) => r.wall)).toFixed(2)} s`,
+    `target < 300 s; simulation ${median(dqnRuns.map((r) => r.timing.simulateSeconds!)).toFixed(2)} s`,
+  ]);
 
   if (!args.quick) {
     const runs = Array.from({ length: Math.min(3, args.repeats) }, () =>

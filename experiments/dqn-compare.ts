@@ -10,20 +10,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import Table from 'cli-table3';
 import { UserError } from '../src/core/errors.ts';
-import { Rng } from '../src/core/rng.ts';
-import { pairOf } from '../src/model/levels.ts';
 import type { Summary } from '../src/metrics/collector.ts';
-import {
-  createDqn,
-  disposeDqn,
-  prepareDqn,
-  type DqnPrepared,
-} from '../src/policy/dqn/dqn-entry.ts';
+import { disposeDqn, type DqnPrepared } from '../src/policy/dqn/dqn-entry.ts';
 import { defaultDqnOptions, type DqnOptions } from '../src/policy/dqn/dqn-options.ts';
 import { resolveConfig, type ConfigOverrides } from './config.ts';
 import { makeWorkload } from './workloads.ts';
-import { Simulation, policyOptions } from './simulation.ts';
+import { Simulation } from './simulation.ts';
 import { runCli } from './cli-support.ts';
+import { dqnSpeed } from './dqn-speed.ts';
 
 /** A named policy set-up: its config overrides on top of the scenario's. */
 interface Variant {
@@ -99,45 +93,6 @@ const sd = (xs: number[]) => {
 };
 const fmt = (xs: number[], digits: number, scale = 1) =>
   `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
-
-/** Greedy decisions/s (3 candidate VMs, and single offers) and minibatch updates/s. */
-async function bench(options: DqnOptions): Promise<string[][]> {
-  const o = { ...policyOptions(resolveConfig({})), dqn: { ...options, mode: 'shared' as const } };
-  const prepared = await prepareDqn({ pms: 1, rng: new Rng(1), options: o });
-  const policy = createDqn({ nodeId: 0, rng: new Rng(2) }, o, prepared);
-  const agent = prepared.shared!;
-  const rng = new Rng(3);
-  const cpu = Float64Array.of(0.1, 0.3, 0.5);
-  const ram = Float64Array.of(0.2, 0.1, 0.4);
-  const actions = Int32Array.from([0, 1, 2], (i) => pairOf(cpu[i]!, ram[i]!));
-  const self = { cpuUtil: 0.6, ramUtil: 0.7, state: pairOf(0.6, 0.7) };
-  // Fill the replay memory with real transitions, then time each part alone.
-  for (let k = 0; k < 500; k++) {
-    const c = 0.6 * rng.next();
-    if (policy.accept(self, pairOf(c, 0.2), c, 0.2)) {
-      policy.learnIn(self.state, pairOf(c, 0.2), pairOf(0.6 + c, 0.9));
-    }
-    const i = policy.chooseVm(self, actions, cpu, ram, 3);
-    policy.learnOut(self.state, actions[i]!, pairOf(0.6 - cpu[i]!, 0.7 - ram[i]!), false);
-  }
-  const timeIt = (n: number, f: () => void) => {
-    const t0 = performance.now();
-    for (let k = 0; k < n; k++) f();
-    return n / ((performance.now() - t0) / 1000);
-  };
-  const x3 = new Float32Array(3 * 8).fill(0.3);
-  const x1 = new Float32Array(8).fill(0.3);
-  const choose = timeIt(5000, () => agent.q(x3, 3));
-  const accept = timeIt(5000, () => agent.q(x1, 1));
-  const updates = timeIt(1000, () => agent.train());
-  disposeDqn(prepared);
-  return [
-    ['backend', prepared.runtime.backend],
-    ['πout decisions/s (3 VMs, one forward pass)', choose.toFixed(0)],
-    ['πin decisions/s (one offer)', accept.toFixed(0)],
-    [`updates/s (batch ${options.batchSize}, Adam, target bootstrap)`, updates.toFixed(0)],
-  ];
-}
 
 async function main(argv: string[]): Promise<number> {
   const args = await yargs(argv)
@@ -254,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
   );
   if (args.bench) {
     const b = new Table({ head: ['DQN speed', 'value'], style: { head: [], border: [] } });
-    b.push(...(await bench({ ...defaultDqnOptions(), ...dqn })));
+    b.push(...(await dqnSpeed({ ...defaultDqnOptions(), ...dqn })));
     process.stdout.write(`${b.toString()}\n`);
   }
   return 0;

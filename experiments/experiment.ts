@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     .option('workload', {
       type: 'string',
       describe:
-        'synthetic:<steady|diurnal|spikes|high> or planetlab:<dir> (default synthetic:diurnal)',
+        'synthetic:<steady|diurnal|spikes|high>, planetlab:<dir> or bitbrains:<dir> (default synthetic:diurnal)',
     })
     .option('policy', {
       type: 'string',

@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     .option('workload', {
       type: 'string',
       describe:
-        'synthetic:<steady|diurnal|spikes|high> or planetlab:<dir> (default synthetic:diurnal)',
+        'synthetic:<steady|diurnal|spikes|high>, planetlab:<dir> or bitbrains:<dir> (default synthetic:diurnal)',
     })
     .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement' })
     .option('peer-sampling', { type: 'string', choices: ['uniform', 'cyclon'] })
