@@ -28,10 +28,9 @@ export function runCli(main: () => Promise<number>): void {
  * A yargs parser with qossip's command-line conventions: unknown flags are errors, `--help` is
  * there, and a parse failure becomes a UserError of one sentence.
  */
-export function cliParser(argv: string[], scriptName: string, usage: string) {
-  return yargs(argv)
-    .scriptName(scriptName)
-    .usage(usage)
+export function cliParser(argv: string[], scriptName: string, usage?: string) {
+  const y = yargs(argv).scriptName(scriptName);
+  return (usage === undefined ? y : y.usage(usage))
     .strict()
     .help()
     .version(false)

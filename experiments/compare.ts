@@ -7,12 +7,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
 import { policyEntry } from '../src/policy/registry.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
 import { ensureRunDir } from './results.ts';
 import { policyKind } from './profiles.ts';
 import { runAll } from './compare/pool.ts';
@@ -29,11 +28,11 @@ import {
 const DEFAULT_POLICIES = ['qlearning', 'glap', 'vman', 'thr-mmt', 'lr-mmt', 'ffd', 'none'];
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run compare --')
-    .usage(
-      '$0 [options]\n\nRuns each policy on each seed and prints the median (IQR) of every metric.',
-    )
+  const args = await cliParser(
+    argv,
+    'npm run compare --',
+    '$0 [options]\n\nRuns each policy on each seed and prints the median (IQR) of every metric.',
+  )
     .option('workload', { type: 'string', describe: 'as for npm run experiment' })
     .option('profile', { type: 'string', choices: PROFILES, describe: 'datacenter model' })
     .option('policies', {
@@ -53,12 +52,6 @@ async function main(argv: string[]): Promise<number> {
     })
     .option('out', { type: 'string', describe: 'output directory (default runs/compare-<time>)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
-    })
     .parseAsync();
 
   const policies = args.policies

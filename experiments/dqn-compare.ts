@@ -6,7 +6,6 @@
  * minibatch updates per second. Figures are printed, never asserted.
  */
 import { performance } from 'node:perf_hooks';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import Table from 'cli-table3';
 import { UserError } from '../src/core/errors.ts';
@@ -16,7 +15,7 @@ import { defaultDqnOptions, type DqnOptions } from '../src/policy/dqn/dqn-option
 import { resolveConfig, type ConfigOverrides } from './config.ts';
 import { makeWorkload } from './workloads.ts';
 import { Simulation } from './simulation.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
 import { dqnSpeed } from './dqn-speed.ts';
 
 /** A named policy set-up: its config overrides on top of the scenario's. */
@@ -95,8 +94,7 @@ const fmt = (xs: number[], digits: number, scale = 1) =>
   `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('tsx experiments/dqn-compare.ts')
+  const args = await cliParser(argv, 'tsx experiments/dqn-compare.ts')
     .option('pms', { type: 'number', default: 100, describe: 'physical machines' })
     .option('steps', { type: 'number', default: 288, describe: 'steps of 300 s' })
     .option('workload', { type: 'string', default: 'synthetic:diurnal' })
@@ -116,12 +114,6 @@ async function main(argv: string[]): Promise<number> {
       type: 'boolean',
       default: false,
       describe: 'also time decisions and updates',
-    })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
     })
     .parseAsync();
 

@@ -15,7 +15,7 @@ import type { Summary } from '../src/metrics/collector.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
 import { makeWorkload } from './workloads.ts';
 import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
-import { Simulation, type SimulationHooks } from './simulation.ts';
+import { Simulation } from './simulation.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
@@ -148,8 +148,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = config.out ?? defaultRunDir(resolved);
   ensureRunDir(dir);
   // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record.
-  const hooks: SimulationHooks = {};
-  const sim = await Simulation.create(resolved, workload, hooks);
+  const sim = await Simulation.create(resolved, workload);
   const policyInfo = policyEntry(resolved.policy).describe?.(sim.prepared);
   writeConfig(dir, resolved, { workloadName: workload.name, ...(policyInfo && { policyInfo }) });
   if (policyInfo && !quiet) reportPolicy(resolved.policy, policyInfo);
@@ -178,15 +177,13 @@ async function main(argv: string[]): Promise<number> {
   bar?.start(steps, 0, { active: '-', mig: 0 });
   let migrations = 0;
   const t1 = performance.now();
-  // `sim` holds this object: the hooks set now are the ones the run calls.
-  Object.assign(hooks, {
+  const result = await sim.run({
     onStep: (row) => {
       migrations += row.migrations;
       bar?.increment(1, { active: row.activePms, mig: migrations });
     },
     shouldStop: () => stop,
-  } satisfies SimulationHooks);
-  const result = await sim.run();
+  });
   const t2 = performance.now();
   bar?.stop();
   process.off('SIGINT', onSigint);

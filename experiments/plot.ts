@@ -6,18 +6,16 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
 import { buildCharts } from './plot/charts.ts';
 import { fontCheck, renderSvg, svgToPng } from './plot/render.ts';
 import { reportHtml, type RenderedChart } from './plot/report.ts';
 import { labelRuns, loadRun } from './plot/run-data.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run plot --')
+  const args = await cliParser(argv, 'npm run plot --')
     .command(
       '$0 <runs..>',
       'Plots one or several run directories (overlaid) and writes plots/*.svg, plots/*.png and report.html.',
@@ -47,12 +45,6 @@ async function main(argv: string[]): Promise<number> {
       describe: 'PNG size as a multiple of the SVG size',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
-    })
     .parseAsync();
 
   const dirs = (args.runs as unknown[]).map(String);

@@ -35,11 +35,15 @@ import { KafkaDriver } from './kafka/driver.ts';
 import type { ExperimentConfig } from './config.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
 
-export interface SimulationHooks {
+/** What a caller may observe or control while a run goes (also accepted by `run`). */
+export interface RunHooks {
   /** Called after every step with its row. */
   onStep?(row: StepRow): void;
   /** Polled between steps; returning true ends the run early (the result is marked truncated). */
   shouldStop?(): boolean;
+}
+
+export interface SimulationHooks extends RunHooks {
   /** Wraps the transport (e.g. with fault injection in tests). */
   wrapTransport?(t: Transport<Message>): Transport<Message>;
   /** Observes each committed migration. */
@@ -229,15 +233,16 @@ export class Simulation {
 
   /**
    * Runs every step. A user-facing failure mid-run (e.g. Kafka unreachable) ends the run early:
-   * the result so far comes back with `error` set, so nothing computed is lost.
+   * the result so far comes back with `error` set, so nothing computed is lost. `hooks` replace
+   * the run hooks given to `create` (a CLI builds the run before it has its progress bar).
    */
-  async run(): Promise<SimulationResult> {
+  async run(hooks: RunHooks = this.hooks): Promise<SimulationResult> {
     const steps = Math.min(this.config.steps, this.workload.maxSteps);
     let truncated = false;
     let error: string | undefined;
     try {
       for (let step = 0; step < steps; step++) {
-        if (this.hooks.shouldStop?.()) {
+        if (hooks.shouldStop?.()) {
           truncated = true;
           break;
         }
@@ -246,7 +251,7 @@ export class Simulation {
         this.runController();
         for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
         const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it
-        this.hooks.onStep?.(row);
+        hooks.onStep?.(row);
       }
     } catch (e) {
       if (!(e instanceof UserError)) throw e;

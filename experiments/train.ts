@@ -7,7 +7,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { policyEntry } from '../src/policy/registry.ts';
@@ -19,14 +18,14 @@ import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './co
 import { makeWorkload } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { packageVersion } from './results.ts';
-import { runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run train --')
-    .usage(
-      '$0 --save <dir> [options]\n\nTrains the DQN policy over several simulated days and saves the network.',
-    )
+  const args = await cliParser(
+    argv,
+    'npm run train --',
+    '$0 --save <dir> [options]\n\nTrains the DQN policy over several simulated days and saves the network.',
+  )
     .option('policy', { type: 'string', describe: 'policy to train: dqn (default dqn)' })
     .option('episodes', { type: 'number', default: 10, describe: 'simulated days to train on' })
     .option('save', { type: 'string', describe: 'directory to save the model to (required)' })
@@ -34,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
     .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
     .option('steps', { type: 'number', describe: 'steps of 300 s per episode (default 288)' })
-    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 1)' })
+    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 8)' })
     .option('workload', {
       type: 'string',
       describe:
@@ -51,12 +50,6 @@ async function main(argv: string[]): Promise<number> {
       describe: 'JSON config file (e.g. a dqn section); flags override it',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
-    })
     .parseAsync();
 
   if (args.save === undefined) throw new UserError('--save <dir> is required (see --help)');
