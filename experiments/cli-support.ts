@@ -2,6 +2,7 @@
  * Process edge for every CLI: a UserError becomes one line on stderr and exit code 1; anything
  * else is a bug and is reported with its stack (exit code 70, EX_SOFTWARE).
  */
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { UserError } from '../src/core/errors.ts';
 
@@ -37,4 +38,21 @@ export function cliParser(argv: string[], scriptName: string, usage?: string) {
     .fail((msg, err) => {
       throw err ?? new UserError(`${msg.replace(/\.$/, '')} (see --help)`);
     });
+}
+
+/** A JSON file named on the command line (`what`: e.g. "config file"); failures are UserErrors. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
 }

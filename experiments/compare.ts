@@ -5,13 +5,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
 import { policyEntry } from '../src/policy/registry.ts';
-import { cliParser, runCli } from './cli-support.ts';
+import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 import { ensureRunDir } from './results.ts';
 import { policyKind } from './profiles.ts';
 import { runAll } from './compare/pool.ts';
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   for (const p of policies) policyEntry(p); // unknown names fail here, with the list
   if (!Number.isInteger(args.seeds) || args.seeds < 1)
     throw new UserError(`--seeds must be a positive integer, got ${args.seeds}`);
-  const fromFile = args.config === undefined ? {} : readJson(args.config);
+  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
   const flags = {
     ...(args.workload === undefined ? {} : { workload: args.workload }),
     ...(args.profile === undefined ? {} : { profile: args.profile }),
@@ -147,22 +147,6 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   return 0;
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 runCli(() => main(hideBin(process.argv)));

@@ -4,7 +4,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
@@ -17,7 +16,7 @@ import { makeWorkload } from './workloads.ts';
 import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
-import { cliParser, runCli } from './cli-support.ts';
+import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -97,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .parseAsync();
 
-  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
+  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
   const flags: ConfigOverrides = {
     pms: args.pms,
     vms: args.vms,
@@ -209,22 +208,6 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!quiet) printSummary(result.summary, resolved, dir, simulateSeconds, result.truncated);
   return result.truncated ? 130 : 0;
-}
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 /** One stderr line on how the policy runs, e.g. which TensorFlow.js backend the DQN got. */

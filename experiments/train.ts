@@ -6,7 +6,6 @@
  * Like tfjs-examples' snake-dqn train.js: the environment is the simulator, episodes are days.
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { policyEntry } from '../src/policy/registry.ts';
@@ -18,7 +17,7 @@ import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './co
 import { makeWorkload } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { packageVersion } from './results.ts';
-import { cliParser, runCli } from './cli-support.ts';
+import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = await cliParser(
@@ -56,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   if (!(Number.isInteger(args.episodes) && args.episodes >= 1)) {
     throw new UserError(`--episodes must be a positive integer, got ${args.episodes}`);
   }
-  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
+  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
   const flags: ConfigOverrides = {
     policy: args.policy ?? 'dqn',
     pms: args.pms,
@@ -154,22 +153,6 @@ async function main(argv: string[]): Promise<number> {
       `${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   return 0;
-}
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 runCli(() => main(hideBin(process.argv)));

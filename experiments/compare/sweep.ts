@@ -7,10 +7,10 @@
  * tuned defaults). Writes FILE's name with .csv beside it unless --no-write.
  */
 import { availableParallelism } from 'node:os';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import { UserError } from '../../src/core/errors.ts';
-import { runCli } from '../cli-support.ts';
+import { cliParser, readJsonFile, runCli } from '../cli-support.ts';
 import { mergeConfig } from '../config.ts';
 import { runAll } from './pool.ts';
 import type { RunRequest } from './run-one.ts';
@@ -26,11 +26,22 @@ interface SweepFile {
 const TARGETS = { esv: 1e-3, migrations: 5000, energyKWh: 140, slatah: 0.02 };
 
 async function main(argv: string[]): Promise<number> {
-  const file = argv.find((a) => !a.startsWith('--'));
-  if (!file) throw new UserError('usage: sweep.ts FILE.json [--jobs N] [--no-write]');
-  const jobsArg = argv.indexOf('--jobs');
-  const jobs = jobsArg >= 0 ? Number(argv[jobsArg + 1]) : availableParallelism();
-  const sweep = JSON.parse(readFileSync(file, 'utf8')) as SweepFile;
+  const args = await cliParser(argv, 'npx tsx experiments/compare/sweep.ts')
+    .command('$0 <file>', 'Runs every variant of a sweep file on every seed.', (y) =>
+      y.positional('file', { type: 'string', demandOption: true, describe: 'sweep JSON file' }),
+    )
+    .option('jobs', { type: 'number', describe: 'worker threads (default: the cores available)' })
+    .option('write', {
+      type: 'boolean',
+      default: true,
+      describe: "write FILE's results beside it as .csv (--no-write: don't)",
+    })
+    .parseAsync();
+  const file = String(args.file);
+  const jobs = args.jobs ?? availableParallelism();
+  if (!(Number.isInteger(jobs) && jobs >= 1))
+    throw new UserError(`--jobs must be a positive integer, got ${jobs}`);
+  const sweep = readJsonFile(file, 'sweep file') as SweepFile;
   const seeds = sweep.seeds ?? [1, 2, 3];
   const names = Object.keys(sweep.variants);
   const requests: RunRequest[] = [];
@@ -67,8 +78,7 @@ async function main(argv: string[]): Promise<number> {
     csv.push([name, e, m, sl, esv, a, ok ? 1 : 0].join(','));
   });
   process.stdout.write(`${t.toString()}\n`);
-  if (!argv.includes('--no-write'))
-    writeFileSync(file.replace(/\.json$/, '.csv'), `${csv.join('\n')}\n`);
+  if (args.write) writeFileSync(file.replace(/\.json$/, '.csv'), `${csv.join('\n')}\n`);
   return 0;
 }
 
