@@ -13,7 +13,7 @@ import type { Summary } from '../src/metrics/collector.ts';
 import { disposeDqn, type DqnPrepared } from '../src/policy/dqn/dqn-entry.ts';
 import { defaultDqnOptions, type DqnOptions } from '../src/policy/dqn/dqn-options.ts';
 import { resolveConfig, type ConfigOverrides } from './config.ts';
-import { makeWorkload } from './workloads.ts';
+import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { dqnSpeed } from './dqn-speed.ts';
@@ -62,13 +62,7 @@ interface Row {
 
 async function runOnce(base: ConfigOverrides, v: Variant, seed: number): Promise<Row> {
   const config = resolveConfig(base, v.over, { seed });
-  const workload = makeWorkload({
-    spec: config.workload,
-    vms: config.vms,
-    pms: config.pms,
-    vmsPerPm: config.vmsPerPm,
-    seed,
-  });
+  const workload = makeWorkload(workloadRequest(config));
   const t0 = performance.now();
   const sim = await Simulation.create({ ...config, vms: workload.vmCount }, workload);
   const r = await sim.run();

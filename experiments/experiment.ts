@@ -12,7 +12,7 @@ import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
 import type { Summary } from '../src/metrics/collector.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
-import { makeWorkload } from './workloads.ts';
+import { makeWorkload, workloadRequest } from './workloads.ts';
 import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
@@ -130,14 +130,7 @@ async function main(argv: string[]): Promise<number> {
   const quiet = args.quiet;
 
   const t0 = performance.now();
-  const workload = makeWorkload({
-    spec: config.workload,
-    vms: config.vms,
-    pms: config.pms,
-    vmsPerPm: config.vmsPerPm,
-    seed: config.seed,
-    profile: config.profile,
-  });
+  const workload = makeWorkload(workloadRequest(config));
   if (config.steps > workload.maxSteps) {
     throw new UserError(
       `--steps ${config.steps} is more than the ${workload.maxSteps} steps of ${config.workload}`,

@@ -14,7 +14,7 @@ import { disposeDqn } from '../src/policy/dqn/dqn-entry.ts';
 import { saveModel } from '../src/policy/dqn/model-store.ts';
 import { PLACEMENTS } from '../src/model/placement.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
-import { makeWorkload } from './workloads.ts';
+import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { packageVersion } from './results.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
@@ -88,13 +88,7 @@ async function main(argv: string[]): Promise<number> {
   for (let e = 0; e < args.episodes; e++) {
     const seed = (config.seed + e) >>> 0;
     const c: ExperimentConfig = { ...config, seed };
-    const workload = makeWorkload({
-      spec: c.workload,
-      vms: c.vms,
-      pms: c.pms,
-      vmsPerPm: c.vmsPerPm,
-      seed,
-    });
+    const workload = makeWorkload(workloadRequest(c, seed));
     const run = { ...c, vms: workload.vmCount };
     const te = performance.now();
     let sim: Simulation;

@@ -13,6 +13,7 @@ import {
 import { WorkloadPlanetLab } from '../src/workload/workload-planetlab.ts';
 import { WorkloadBitbrains } from '../src/workload/workload-bitbrains.ts';
 import type { Workload } from '../src/workload/workload.ts';
+import type { ExperimentConfig } from './config.ts';
 
 export interface WorkloadRequest {
   spec: string;
@@ -23,6 +24,18 @@ export interface WorkloadRequest {
   seed: number;
   /** Datacenter profile (`cloudsim` reads PlanetLab days in CloudSim's file order); default `default`. */
   profile?: string;
+}
+
+/** The workload request of a resolved config (another `seed` for e.g. training episodes). */
+export function workloadRequest(c: ExperimentConfig, seed = c.seed): WorkloadRequest {
+  return {
+    spec: c.workload,
+    vms: c.vms,
+    pms: c.pms,
+    vmsPerPm: c.vmsPerPm,
+    seed,
+    profile: c.profile,
+  };
 }
 
 export function makeWorkload(r: WorkloadRequest): Workload {

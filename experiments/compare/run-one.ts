@@ -7,7 +7,7 @@ import type { Summary } from '../../src/metrics/collector.ts';
 import { resolveConfig, type ExperimentConfig } from '../config.ts';
 import { chooseProfile, profileDefaults } from '../profiles.ts';
 import { simulate } from '../simulation.ts';
-import { makeWorkload } from '../workloads.ts';
+import { makeWorkload, workloadRequest } from '../workloads.ts';
 import type { Workload } from '../../src/workload/workload.ts';
 
 export interface RunRequest {
@@ -37,14 +37,7 @@ const workloads = new Map<string, Workload>();
 
 export async function runOne(r: RunRequest): Promise<RunResult> {
   const config = requestConfig(r);
-  const request = {
-    spec: config.workload,
-    vms: config.vms,
-    pms: config.pms,
-    vmsPerPm: config.vmsPerPm,
-    seed: config.seed,
-    profile: config.profile,
-  };
+  const request = workloadRequest(config);
   const key = JSON.stringify(request);
   let workload = workloads.get(key);
   if (workload === undefined) {

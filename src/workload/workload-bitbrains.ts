@@ -11,9 +11,10 @@
  * Unlike PlanetLab, memory therefore varies per step. Files are read in numeric name order
  * (`1.csv`, `2.csv`, … `10.csv`), other names after them in sorted order.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceFormatError, UserError } from '../core/errors.ts';
+import { readTraceLines } from './trace-file.ts';
 import type { Workload } from './workload.ts';
 
 export interface BitbrainsOptions {
@@ -123,16 +124,7 @@ const clamp01 = (x: number) => (x <= 0 ? 0 : x >= 1 ? 1 : x);
 
 /** Parses one GWA-T-12 file: a header line, then one row of 11 numbers per sample. */
 export function parseBitbrainsFile(path: string): Series {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  const lines = readTraceLines(path);
   if (lines.length < 2)
     throw new TraceFormatError(path, 1, 'expected a header line and at least one sample row');
   const rows = lines.length - 1;

@@ -3,9 +3,10 @@
  * one integer CPU percentage (0–100) per 5-minute interval, 288 lines for a day. Files are read in
  * sorted name order, or in the order given by an order file (`index filename` per line).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceFormatError, UserError } from '../core/errors.ts';
+import { readTraceLines } from './trace-file.ts';
 import type { Workload } from './workload.ts';
 
 export interface PlanetLabOptions {
@@ -68,16 +69,7 @@ export class WorkloadPlanetLab implements Workload {
 
 /** Parses one trace file: integer percentages 0–100, one per line; blank trailing lines allowed. */
 export function parseTraceFile(path: string): Uint8Array {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  const lines = readTraceLines(path);
   if (lines.length === 0)
     throw new TraceFormatError(path, 1, 'file is empty; expected one CPU percentage per line');
   const out = new Uint8Array(lines.length);
