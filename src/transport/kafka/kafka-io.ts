@@ -5,7 +5,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { QossipError, UserError } from '../../core/errors.ts';
-import { realClock, type Clock } from '../../engine/clock.ts';
+import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
 
 /** Kafka could not be reached or refused an operation; `retriable` says whether trying again may help. */
 export class KafkaUnavailableError extends UserError {}
@@ -42,6 +42,7 @@ export class KafkaIo {
     readonly producer: Producer,
     readonly consumer: Consumer,
     readonly brokers: readonly string[],
+    private readonly groupId: string,
     private readonly sendRetryMs: number,
     private readonly clock: Clock,
   ) {}
@@ -97,6 +98,7 @@ export class KafkaIo {
       producer,
       consumer,
       o.brokers,
+      o.groupId,
       o.sendRetryMs ?? 60_000,
       o.clock ?? realClock,
     );
@@ -178,6 +180,28 @@ export class KafkaIo {
     await this.retrying('cannot subscribe to Kafka topics', () =>
       this.consumer.subscribe({ topics: [...topics], fromBeginning: true }),
     );
+    // A broker's first consumer group ever makes Kafka create __consumer_offsets; until then
+    // every coordinator lookup fails, and kafkajs treats that as fatal and stops the consumer for
+    // good. So wait, under the edge's deadline, until the group has a coordinator.
+    await this.retrying('Kafka has no group coordinator for this run', () =>
+      this.admin.describeGroups([this.groupId]),
+    );
+    // `run` returns before the group is joined: wait for the join too, and fail fast on a crash.
+    let joined = false;
+    let crashed: Error | null = null;
+    const arrivals = new Arrivals(this.clock);
+    const offJoin = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      arrivals.notify();
+    });
+    const offCrash = this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) crashed = kafkaFailure('the Kafka consumer stopped', e.payload.error);
+      arrivals.notify();
+    });
+    const off = () => {
+      offJoin();
+      offCrash();
+    };
     try {
       await this.consumer.run({
         autoCommit: false,
@@ -187,7 +211,24 @@ export class KafkaIo {
         },
       });
     } catch (e) {
+      off();
       throw kafkaFailure('cannot consume Kafka topics', e);
+    }
+    try {
+      await arrivals.until(
+        () => {
+          if (crashed !== null) throw crashed;
+          return joined ? true : null;
+        },
+        this.sendRetryMs,
+        () =>
+          new KafkaUnavailableError(
+            `Kafka at ${this.brokers.join(',')} did not let the consumer join its group within ${Math.round(this.sendRetryMs / 1000)} s`,
+            { retriable: true },
+          ),
+      );
+    } finally {
+      off();
     }
   }
 

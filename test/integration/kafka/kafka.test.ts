@@ -7,13 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { simulate, type SimulationResult } from '../../../experiments/simulation.ts';
 import { makeWorkload } from '../../../experiments/workloads.ts';
 import { KafkaIo } from '../../../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../../../src/transport/kafka/transport-kafka.ts';
 import { transportConformance } from '../../unit/transport/conformance.ts';
-import { restartBroker } from '../../../experiments/kafka/broker.ts';
+import { restartBroker, startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR, KAFKA_DATA_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
 import { testConfig } from '../../helpers/fixtures.ts';
@@ -192,6 +194,31 @@ describe.skipIf(!KAFKA_BROKERS)('runs over Kafka (real broker)', () => {
     );
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
+
+  // A brand-new broker has no __consumer_offsets topic: the first group's coordinator lookups fail
+  // until Kafka has made it, and kafkajs stops a consumer for good on that error. Starts a second,
+  // fresh broker beside the shared one for this (a local broker only, like the restart test).
+  it.skipIf(process.env.QOSSIP_KAFKA_BROKERS !== undefined)(
+    'the first run on a brand-new broker waits for its group coordinator instead of failing',
+    async () => {
+      const fresh = await startBroker({
+        cacheDir: KAFKA_CACHE_DIR,
+        dataDir: mkdtempSync(join(tmpdir(), 'qossip-fresh-broker-')),
+      });
+      try {
+        const base = { pms: 100, steps: 2, seed: 5 };
+        const kaf = await run({
+          ...base,
+          ...kafka(uniqueRun('fresh'), { brokers: [fresh.bootstrap] }),
+        });
+        expect(kaf.error).toBeUndefined();
+        expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify((await run(base)).summary));
+      } finally {
+        await fresh.stop();
+      }
+    },
+    120_000,
+  );
 
   // Restarts the shared local broker: only when this suite started it (not an external cluster).
   it.skipIf(process.env.QOSSIP_KAFKA_BROKERS !== undefined)(
