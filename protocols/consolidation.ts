@@ -148,6 +148,26 @@ function withLoad(n: ConsolidationNode, m: Message): Message {
   return m;
 }
 
+/**
+ * A shallow copy of `m` for a retransmission (the original may be retained by its recipient).
+ * Built field by field from `message` rather than by object spread, so that every message keeps
+ * the same hidden class and the handlers stay monomorphic.
+ */
+function copyOf(m: Message): Message {
+  const c = message(m.type, m.from, m.to, m.seq, m.re);
+  c.v = m.v;
+  c.vm = m.vm;
+  c.cpuMips = m.cpuMips;
+  c.ramMb = m.ramMb;
+  c.cpuUtil = m.cpuUtil;
+  c.ramUtil = m.ramUtil;
+  c.vmCount = m.vmCount;
+  c.flags = m.flags;
+  c.peers = m.peers;
+  c.data = m.data;
+  return c;
+}
+
 function reply(n: ConsolidationNode, fx: Effects, to: Message, type: Message['type']): Message {
   const m = message(type, n.id, to.from, nextSeq(n), to.seq);
   fx.send(m);
@@ -176,7 +196,7 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
         if (s.retries < n.options.maxOfferRetries) {
           s.retries++;
           s.sentRound = round;
-          fx.send({ ...s.last });
+          fx.send(copyOf(s.last));
           return;
         }
         n.out = null; // the VM never left: abandoning is safe; any reservation expires
@@ -184,7 +204,7 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
       case 'transferring':
         // The VM is in escrow: only Done or Nack may resolve it, so keep asking.
         s.sentRound = round;
-        fx.send({ ...s.last });
+        fx.send(copyOf(s.last));
         return;
     }
   }

@@ -19,10 +19,17 @@ export interface CyclonOptions {
 }
 
 export class PeerSamplingCyclon implements PeerSampler {
-  private ids: number[] = [];
-  private ages: number[] = [];
-  /** Entries sent in the pending shuffle: replaced first by what comes back. */
-  private sent: number[] = [];
+  // The view is kept in one typed array (few objects to reach per message, nothing allocated
+  // per round): ids in slots [0, viewSize), their ages at `age` + i, and the ids sent in the
+  // pending shuffle at `sentAt` + j. Order matters (random draws index into the view), so
+  // additions append and removals move the last entry into the hole.
+  private readonly buf: Int32Array;
+  private readonly age: number;
+  private readonly sentAt: number;
+  /** Entries in the view. */
+  private size = 0;
+  /** Entries sent in the pending shuffle: replaced first (last one first) by what comes back. */
+  private sentCount = 0;
   private readonly sleepers = new SleeperMemory();
   /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
   private rounds = 0;
@@ -33,17 +40,20 @@ export class PeerSamplingCyclon implements PeerSampler {
     private readonly o: CyclonOptions,
     bootstrap: readonly number[],
   ) {
+    this.buf = new Int32Array(3 * o.viewSize);
+    this.age = o.viewSize;
+    this.sentAt = 2 * o.viewSize;
     for (const id of bootstrap)
-      if (id !== self && !this.ids.includes(id) && this.ids.length < o.viewSize) this.add(id, 0);
+      if (id !== self && this.indexOf(id) < 0 && this.size < o.viewSize) this.add(id, 0);
   }
 
-  /** Current view, for tests and diagnostics. */
+  /** Current view, for tests and diagnostics (a copy). */
   view(): readonly number[] {
-    return this.ids;
+    return Array.from(this.buf.subarray(0, this.size));
   }
 
   select(rng: Rng): number {
-    return this.ids.length === 0 ? -1 : this.ids[rng.int(this.ids.length)]!;
+    return this.size === 0 ? -1 : this.buf[rng.int(this.size)]!;
   }
 
   pickSleeper(rng: Rng): number {
@@ -51,91 +61,118 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   markAsleep(peer: number): void {
-    this.remove(peer);
+    const i = this.indexOf(peer);
+    if (i >= 0) this.removeAt(i);
     this.sleepers.add(peer);
   }
 
   markAwake(peer: number): void {
     this.sleepers.remove(peer);
-    if (peer !== this.self && !this.ids.includes(peer) && this.ids.length < this.o.viewSize)
+    if (peer !== this.self && this.size < this.o.viewSize && this.indexOf(peer) < 0)
       this.add(peer, 0);
   }
 
   startShuffle(rng: Rng): ShuffleRequest | null {
     const every = this.o.shuffleEveryRounds ?? 1;
     if (every > 1 && this.rounds++ % every !== 0) return null;
-    if (this.ids.length === 0) return null;
-    for (let i = 0; i < this.ages.length; i++) this.ages[i]!++;
+    const size = this.size;
+    if (size === 0) return null;
+    const buf = this.buf;
+    const age = this.age;
+    // Age every entry and find the oldest (first of equals) in one pass.
     let oldest = 0;
-    for (let i = 1; i < this.ages.length; i++) if (this.ages[i]! > this.ages[oldest]!) oldest = i;
-    const q = this.ids[oldest]!;
+    for (let i = 0; i < size; i++) if (++buf[age + i]! > buf[age + oldest]!) oldest = i;
+    const q = buf[oldest]!;
     this.removeAt(oldest);
-    const picked = this.sample(this.o.shuffleLength - 1, rng);
-    this.sent = picked.map((i) => this.ids[i]!);
+    const n = sample(this.size, this.o.shuffleLength - 1, rng);
     const entries = [this.self, 0];
-    for (const i of picked) entries.push(this.ids[i]!, this.ages[i]!);
+    for (let j = 0; j < n; j++) {
+      const i = pickedIdx[j]!;
+      buf[this.sentAt + j] = buf[i]!;
+      entries.push(buf[i]!, buf[age + i]!);
+    }
+    this.sentCount = n;
     return { to: q, entries };
   }
 
   onShuffle(_from: number, entries: readonly number[], rng: Rng): number[] {
-    const picked = this.sample(this.o.shuffleLength, rng);
+    const n = sample(this.size, this.o.shuffleLength, rng);
+    const buf = this.buf;
     const reply: number[] = [];
-    for (const i of picked) reply.push(this.ids[i]!, this.ages[i]!);
-    this.sent = picked.map((i) => this.ids[i]!);
+    for (let j = 0; j < n; j++) {
+      const i = pickedIdx[j]!;
+      buf[this.sentAt + j] = buf[i]!;
+      reply.push(buf[i]!, buf[this.age + i]!);
+    }
+    this.sentCount = n;
     this.merge(entries);
-    this.sent = [];
+    this.sentCount = 0;
     return reply;
   }
 
   onShuffleReply(_from: number, entries: readonly number[]): void {
     this.merge(entries);
-    this.sent = [];
+    this.sentCount = 0;
   }
 
   /** Keeps received entries: skip self and known ids, fill free slots, then replace sent entries. */
   private merge(entries: readonly number[]): void {
+    const viewSize = this.o.viewSize;
     for (let k = 0; k + 1 < entries.length; k += 2) {
       const id = entries[k]!;
       const age = entries[k + 1]!;
-      if (id === this.self || this.ids.includes(id) || this.sleepers.has(id)) continue;
-      if (this.ids.length < this.o.viewSize) {
+      if (id === this.self || this.indexOf(id) >= 0 || this.sleepers.has(id)) continue;
+      if (this.size < viewSize) {
         this.add(id, age);
         continue;
       }
-      const victim = this.sent.length > 0 ? this.ids.indexOf(this.sent.pop()!) : -1;
+      const victim =
+        this.sentCount > 0 ? this.indexOf(this.buf[this.sentAt + --this.sentCount]!) : -1;
       if (victim >= 0) {
-        this.ids[victim] = id;
-        this.ages[victim] = age;
+        this.buf[victim] = id;
+        this.buf[this.age + victim] = age;
       }
     }
   }
 
-  /** `k` distinct random indices into the view (partial Fisher–Yates). */
-  private sample(k: number, rng: Rng): number[] {
-    const idx = this.ids.map((_, i) => i);
-    const n = Math.min(k, idx.length);
-    for (let i = 0; i < n; i++) {
-      const j = i + rng.int(idx.length - i);
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
-    return idx.slice(0, n);
+  /** Position of `id` in the view, or -1 (a plain loop: cheaper than TypedArray#indexOf here). */
+  private indexOf(id: number): number {
+    const buf = this.buf;
+    for (let i = 0, n = this.size; i < n; i++) if (buf[i] === id) return i;
+    return -1;
   }
 
   private add(id: number, age: number): void {
-    this.ids.push(id);
-    this.ages.push(age);
-  }
-
-  private remove(id: number): void {
-    const i = this.ids.indexOf(id);
-    if (i >= 0) this.removeAt(i);
+    this.buf[this.size] = id;
+    this.buf[this.age + this.size] = age;
+    this.size++;
   }
 
   private removeAt(i: number): void {
-    const last = this.ids.length - 1;
-    this.ids[i] = this.ids[last]!;
-    this.ages[i] = this.ages[last]!;
-    this.ids.pop();
-    this.ages.pop();
+    const last = --this.size;
+    this.buf[i] = this.buf[last]!;
+    this.buf[this.age + i] = this.buf[this.age + last]!;
   }
+}
+
+/** Scratch for `sample`, shared by all samplers (single-threaded; read before the next call). */
+let pickedIdx = new Int32Array(64);
+
+/**
+ * `k` distinct random indices into a view of `size` entries (partial Fisher–Yates), left in
+ * `pickedIdx[0..n)`; returns n = min(k, size). Same draws, in the same order, as shuffling a
+ * fresh [0, 1, …, size − 1] array.
+ */
+function sample(size: number, k: number, rng: Rng): number {
+  if (pickedIdx.length < size) pickedIdx = new Int32Array(Math.max(size, pickedIdx.length * 2));
+  const idx = pickedIdx;
+  for (let i = 0; i < size; i++) idx[i] = i;
+  const n = Math.min(k, size);
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(size - i);
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return n;
 }

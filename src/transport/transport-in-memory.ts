@@ -22,7 +22,8 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
 
   send(msg: M): void {
     const to = msg.to;
-    invariant(to >= 0 && to < this.nodeCount, () => `message to unknown node ${to}`);
+    // Checked before calling `invariant` so that the hot path allocates no message closure.
+    if (!(to >= 0 && to < this.nodeCount)) invariant(false, `message to unknown node ${to}`);
     if (this.marked[to] === 0) {
       this.marked[to] = 1;
       this.nextRecipients.push(to);
@@ -40,7 +41,7 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
     this.nextRecipients = this.curRecipients;
     this.nextRecipients.length = 0;
     this.curRecipients = rs;
-    rs.sort((a, b) => a - b);
+    orderAscending(rs, this.marked);
     let delivered = 0;
     for (const r of rs) {
       this.marked[r] = 0;
@@ -66,4 +67,19 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * Sorts the distinct recipients `rs` ascending. When they are many, rebuilding the list from the
+ * `marked` flags (set exactly for the members of `rs`) is a linear scan instead of a sort.
+ */
+function orderAscending(rs: number[], marked: Uint8Array): void {
+  const count = rs.length;
+  if (count < 2) return;
+  if (count * 16 < marked.length) {
+    rs.sort((a, b) => a - b);
+    return;
+  }
+  let k = 0;
+  for (let i = 0; i < marked.length; i++) if (marked[i] !== 0) rs[k++] = i;
 }
