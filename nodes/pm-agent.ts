@@ -3,16 +3,8 @@
  * on it (PeerSim's thin Node: the protocol does the interesting work). Effects go to a shared
  * `Effects` sink supplied by whoever hosts the agent (the experiment process or a node host).
  */
-import type { Rng } from '../src/core/rng.ts';
 import type { Agent } from '../src/engine/cycle-engine.ts';
-import type { NodePolicy } from '../src/policy/policy.ts';
-import {
-  onMessage,
-  onRoundEnd,
-  onRoundStart,
-  onStepStart,
-  type ProtocolOptions,
-} from '../protocols/consolidation.ts';
+import { onMessage, onRoundEnd, onRoundStart, onStepStart } from '../protocols/consolidation.ts';
 import type { Message } from '../protocols/messages.ts';
 import {
   createNode,
@@ -20,7 +12,6 @@ import {
   type Effects,
   type NodeInit,
 } from '../protocols/node-state.ts';
-import type { PeerSampler } from '../protocols/peer-sampling.ts';
 
 /** A PM agent's node, as built from its run spec (see nodes/build-agents.ts). */
 export type PmAgentSpec = NodeInit;
