@@ -11,7 +11,7 @@ import {
   onStepStart,
 } from '../../../protocols/consolidation.ts';
 import { MsgType, type Message } from '../../../protocols/messages.ts';
-import type { ConsolidationNode } from '../../../protocols/node-state.ts';
+import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PolicyGlap, type GlapOptions } from '../../../src/policy/policy-glap.ts';
 import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
 import { pairOf } from '../../../src/model/levels.ts';
@@ -29,7 +29,7 @@ const Q = {
 };
 
 function node(id: number, vms: number[], glap: GlapOptions): ConsolidationNode {
-  const n: ConsolidationNode = {
+  const n = createNode({
     id,
     cpuCapMips: 4000,
     ramCapMb: 4096,
@@ -47,18 +47,8 @@ function node(id: number, vms: number[], glap: GlapOptions): ConsolidationNode {
     sensor: { cpuMips: (vm) => CPU[vm]!, ramMb: () => 0 },
     options: DEFAULT_PROTOCOL_OPTIONS,
     vms,
-    cpuUsedMips: 0,
-    ramUsedMb: 0,
-    cpuReservedMips: 0,
-    ramReservedMb: 0,
     asleep: false,
-    seq: 0,
-    round: 0,
-    stuckRounds: 0,
-    out: null,
-    reservations: new Map(),
-    records: new Map(),
-  };
+  });
   onStepStart(n);
   return n;
 }
