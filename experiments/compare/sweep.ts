@@ -42,6 +42,15 @@ async function main(argv: string[]): Promise<number> {
   if (!(Number.isInteger(jobs) && jobs >= 1))
     throw new UserError(`--jobs must be a positive integer, got ${jobs}`);
   const sweep = readJsonFile(file, 'sweep file') as SweepFile;
+  if (typeof sweep !== 'object' || sweep === null || typeof sweep.variants !== 'object')
+    throw new UserError(
+      `sweep file ${file} has no "variants" object (see experiments/compare/sweeps/)`,
+    );
+  if (
+    sweep.seeds !== undefined &&
+    !(Array.isArray(sweep.seeds) && sweep.seeds.every(Number.isInteger))
+  )
+    throw new UserError(`sweep file ${file}: "seeds" must be a list of integers`);
   const seeds = sweep.seeds ?? [1, 2, 3];
   const names = Object.keys(sweep.variants);
   const requests: RunRequest[] = [];
