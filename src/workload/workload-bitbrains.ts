@@ -11,10 +11,9 @@
  * Unlike PlanetLab, memory therefore varies per step. Files are read in numeric name order
  * (`1.csv`, `2.csv`, … `10.csv`), other names after them in sorted order.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceFormatError, UserError } from '../core/errors.ts';
-import { readTraceLines } from './trace-file.ts';
+import { TraceFormatError } from '../core/errors.ts';
+import { checkSameLength, listTraceFiles, readTraceLines } from './trace-file.ts';
 import type { Workload } from './workload.ts';
 
 export interface BitbrainsOptions {
@@ -54,32 +53,25 @@ export class WorkloadBitbrains implements Workload {
 
   constructor(dir: string, options: BitbrainsOptions = {}) {
     this.name = `bitbrains:${dir}`;
-    let names: string[];
-    try {
-      if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`);
-      names = readdirSync(dir)
-        .filter((f) => !f.startsWith('.') && f.toLowerCase().endsWith('.csv'))
-        .sort(byNumericName);
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`cannot read Bitbrains trace directory ${dir}: ${(e as Error).message}`);
-    }
-    if (options.maxVms !== undefined) names = names.slice(0, options.maxVms);
-    if (names.length === 0)
-      throw new UserError(`Bitbrains trace directory ${dir} holds no .csv trace files`);
+    const names = listTraceFiles(
+      dir,
+      'Bitbrains',
+      (entries) =>
+        entries
+          .filter((f) => !f.startsWith('.') && f.toLowerCase().endsWith('.csv'))
+          .sort(byNumericName),
+      options.maxVms,
+      '.csv trace files',
+    );
     this.files = names;
     this.vmCount = names.length;
     const series = names.map((n) => parseBitbrainsFile(join(dir, n)));
-    const steps = series[0]!.cpu.length;
-    series.forEach((s, i) => {
-      if (s.cpu.length !== steps) {
-        throw new TraceFormatError(
-          join(dir, names[i]!),
-          s.cpu.length + 2,
-          `has ${s.cpu.length} samples but ${join(dir, names[0]!)} has ${steps}; all files must be the same length`,
-        );
-      }
-    });
+    const steps = checkSameLength(
+      dir,
+      names,
+      series.map((x) => x.cpu.length),
+      1,
+    );
     this.maxSteps = steps;
     this.cpu = new Float32Array(this.vmCount * steps);
     this.ram = new Float32Array(this.vmCount * steps);

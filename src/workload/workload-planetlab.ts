@@ -3,10 +3,9 @@
  * one integer CPU percentage (0–100) per 5-minute interval, 288 lines for a day. Files are read in
  * sorted name order, or in the order given by an order file (`index filename` per line).
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceFormatError, UserError } from '../core/errors.ts';
-import { readTraceLines } from './trace-file.ts';
+import { TraceFormatError } from '../core/errors.ts';
+import { checkSameLength, listTraceFiles, readTraceLines } from './trace-file.ts';
 import type { Workload } from './workload.ts';
 
 export interface PlanetLabOptions {
@@ -27,35 +26,23 @@ export class WorkloadPlanetLab implements Workload {
 
   constructor(dir: string, options: PlanetLabOptions = {}) {
     this.name = `planetlab:${dir}`;
-    let names: string[];
-    try {
-      if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`);
-      names = options.order
-        ? [...options.order]
-        : readdirSync(dir)
-            .filter((f) => !f.startsWith('.'))
-            .sort();
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`cannot read PlanetLab trace directory ${dir}: ${(e as Error).message}`);
-    }
-    if (options.maxVms !== undefined) names = names.slice(0, options.maxVms);
-    if (names.length === 0)
-      throw new UserError(`PlanetLab trace directory ${dir} holds no trace files`);
+    const names = listTraceFiles(
+      dir,
+      'PlanetLab',
+      (entries) =>
+        options.order ? [...options.order] : entries.filter((f) => !f.startsWith('.')).sort(),
+      options.maxVms,
+    );
     this.files = names;
     this.vmCount = names.length;
 
     const series = names.map((n) => parseTraceFile(join(dir, n)));
-    const steps = series[0]!.length;
-    series.forEach((s, i) => {
-      if (s.length !== steps) {
-        throw new TraceFormatError(
-          join(dir, names[i]!),
-          s.length + 1,
-          `has ${s.length} samples but ${join(dir, names[0]!)} has ${steps}; all files of a day must be the same length`,
-        );
-      }
-    });
+    const steps = checkSameLength(
+      dir,
+      names,
+      series.map((x) => x.length),
+      0,
+    );
     this.maxSteps = steps;
     this.data = new Uint8Array(this.vmCount * steps);
     series.forEach((s, vm) => this.data.set(s, vm * steps));
