@@ -7,6 +7,8 @@ import {
 import type { Workload } from '../../src/workload/workload.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { Effects } from '../../protocols/node-state.ts';
+import type { QLearningOptions } from '../../src/policy/policy-q-learning.ts';
+import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
 
 export function testConfig(over: ConfigOverrides = {}): ExperimentConfig {
   return resolveConfig({ pms: 8, steps: 10, out: '/dev/null', ...over });
@@ -58,3 +60,13 @@ export function recordingEffects(): Effects & { log: Recorded } {
     exchangeStarted: (n) => log.exchanges.push(n),
   };
 }
+
+/** Q-learning options for hand-checked protocol tests: greedy (no exploration), α = γ = 0.5. */
+export const GREEDY_Q: QLearningOptions = {
+  alpha: 0.5,
+  gamma: 0.5,
+  epsilon: 0,
+  epsilonIn: 0,
+  learning: true,
+  rewards: DEFAULT_REWARDS,
+};

@@ -7,8 +7,8 @@ import { PeerSamplingUniform } from '../../protocols/peer-sampling-uniform.ts';
 import { createNode, type ConsolidationNode } from '../../protocols/node-state.ts';
 import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
 import { QTable } from '../../src/policy/q-table.ts';
-import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
 import { pairOf } from '../../src/model/levels.ts';
+import { GREEDY_Q } from '../helpers/fixtures.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function node(
@@ -48,18 +48,10 @@ describe('accept/reject (πin)', () => {
         fc.double({ min: 0, max: 2500, noNaN: true }),
         fc.constantFrom(613, 870, 1740, 4096, 5000),
         (values, cpuUsed, ramUsed, ramReserved, vmCpu, vmRam) => {
-          const policy = new PolicyQLearning(
-            new Rng(1),
-            {
-              alpha: 0.5,
-              gamma: 0.5,
-              epsilon: 0,
-              epsilonIn: 0,
-              learning: true,
-              rewards: DEFAULT_REWARDS,
-            },
-            { phiOut: new QTable(), phiIn: new QTable(values) },
-          );
+          const policy = new PolicyQLearning(new Rng(1), GREEDY_Q, {
+            phiOut: new QTable(),
+            phiIn: new QTable(values),
+          });
           const n = node(policy, cpuUsed, ramUsed, ramReserved);
           const s = selfInput(n).state;
           const a = pairOf(vmCpu / 3720, vmRam / 4096);
@@ -73,18 +65,7 @@ describe('accept/reject (πin)', () => {
 
   it('the PM state counts RAM already reserved for incoming VMs', () => {
     const phiIn = new QTable();
-    const policy = new PolicyQLearning(
-      new Rng(1),
-      {
-        alpha: 0.5,
-        gamma: 0.5,
-        epsilon: 0,
-        epsilonIn: 0,
-        learning: true,
-        rewards: DEFAULT_REWARDS,
-      },
-      { phiOut: new QTable(), phiIn },
-    );
+    const policy = new PolicyQLearning(new Rng(1), GREEDY_Q, { phiOut: new QTable(), phiIn });
     // Reject only from the state the reservation puts the PM in.
     const reservedState = pairOf(0, 2048 / 4096);
     phiIn.set(reservedState, pairOf(0.1, 613 / 4096), -1);

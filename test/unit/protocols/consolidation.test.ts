@@ -18,9 +18,8 @@ import {
 import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
-import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { recordingEffects } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, recordingEffects } from '../../helpers/fixtures.ts';
 
 /** VM id → (cpu MIPS, RAM MB), as the hypervisor reads them. */
 const VMS: Record<number, [number, number]> = {
@@ -35,14 +34,7 @@ function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}):
     id,
     cpuCapMips: 4000,
     ramCapMb: 4096,
-    policy: new PolicyQLearning(new Rng(id), {
-      alpha: 0.5,
-      gamma: 0.5,
-      epsilon: 0,
-      epsilonIn: 0,
-      learning: true,
-      rewards: DEFAULT_REWARDS,
-    }),
+    policy: new PolicyQLearning(new Rng(id), GREEDY_Q),
     sampler: new PeerSamplingUniform(id, 4),
     rng: new Rng(100 + id),
     sensor: { cpuMips: (vm) => VMS[vm]![0], ramMb: (vm) => VMS[vm]![1] },

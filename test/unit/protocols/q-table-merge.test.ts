@@ -13,27 +13,18 @@ import {
 import { MsgType, type Message } from '../../../protocols/messages.ts';
 import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PolicyGlap, type GlapOptions } from '../../../src/policy/policy-glap.ts';
-import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { recordingEffects } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, recordingEffects } from '../../helpers/fixtures.ts';
 
 const CPU: Record<number, number> = { 1: 3000, 2: 1500, 3: 500 };
-const Q = {
-  alpha: 0.5,
-  gamma: 0.5,
-  epsilon: 0,
-  epsilonIn: 0,
-  learning: true,
-  rewards: DEFAULT_REWARDS,
-};
 
 function node(id: number, vms: number[], glap: GlapOptions): ConsolidationNode {
   const n = createNode({
     id,
     cpuCapMips: 4000,
     ramCapMb: 4096,
-    policy: new PolicyGlap(new Rng(id), Q, glap),
+    policy: new PolicyGlap(new Rng(id), GREEDY_Q, glap),
     sampler: {
       select: () => 1 - id,
       pickSleeper: () => -1,
