@@ -1,4 +1,9 @@
-/** Small builders shared by tests: configs, array-backed workloads, a recording Effects sink. */
+/**
+ * Small builders shared by tests: configs, array-backed workloads, a recording Effects sink, and
+ * a runner for the project's CLI scripts in a child process.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import {
   resolveConfig,
   type ConfigOverrides,
@@ -70,3 +75,16 @@ export const GREEDY_Q: QLearningOptions = {
   learning: true,
   rewards: DEFAULT_REWARDS,
 };
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Runs a CLI script (path from the root, e.g. experiments/plot.ts) as a user would, uncoloured. */
+export function runScript(script: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

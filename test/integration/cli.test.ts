@@ -1,21 +1,13 @@
 /** The experiment CLI as a user meets it: result files, one-sentence errors, no stack traces. */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { ROOT, runScript } from '../helpers/fixtures.ts';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures');
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'experiments/experiment.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runScript('experiments/experiment.ts', ...args);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qossip-cli-'));
 

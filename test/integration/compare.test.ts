@@ -1,20 +1,11 @@
 /** `npm run compare` as a user meets it: a table, compare.csv and compare.json, seeds on workers. */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { runScript } from '../helpers/fixtures.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-function compare(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'experiments/compare.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const compare = (...args: string[]) => runScript('experiments/compare.ts', ...args);
 
 describe('compare CLI', () => {
   it('runs policies × seeds on worker threads and writes medians and IQRs', () => {

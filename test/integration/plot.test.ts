@@ -3,7 +3,7 @@
  * legend, the report in real headless Chromium, and one-sentence errors for bad run directories.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { ROOT, runScript } from '../helpers/fixtures.ts';
 import {
   cpSync,
   existsSync,
@@ -14,11 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodePng, distinctColours, inkedPixels, pngSize } from '../unit/plot/png.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const SMALL = join(ROOT, 'test/fixtures/run-small');
 const SMALL_B = join(ROOT, 'test/fixtures/run-small-b');
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,14 +37,7 @@ const CHARTS: Record<string, string> = {
   'reward-boxplot': 'Reward box plot',
 };
 
-function plot(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'experiments/plot.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plot = (...args: string[]) => runScript('experiments/plot.ts', ...args);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qossip-plot-'));
 

@@ -5,28 +5,18 @@
  * policy never loads TensorFlow.js.
  */
 import { describe, expect, it } from 'vitest';
+import { ROOT, runScript } from '../../helpers/fixtures.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
-
-function run(script: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { join } from 'node:path';
 
 describe('dqn CLI', () => {
   it('train saves a model that experiment --model evaluates, recording the backend', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'qossip-dqn-cli-'));
     const model = join(tmp, 'model');
     const small = ['--pms', '12', '--steps', '30', '--rounds-per-step', '2'];
-    const t = run('experiments/train.ts', ...small, '--episodes', '2', '--save', model);
+    const t = runScript('experiments/train.ts', ...small, '--episodes', '2', '--save', model);
     expect(t.stderr).toMatch(/^qossip: training dqn on the (tensorflow|wasm|cpu) backend/);
     expect(t.stderr).toMatch(/episode 2\/2 \(seed 2\): .* kWh/);
     expect(t.code).toBe(0);
@@ -35,7 +25,7 @@ describe('dqn CLI', () => {
     );
 
     const out = join(tmp, 'run');
-    const e = run(
+    const e = runScript(
       'experiments/experiment.ts',
       ...small,
       '--policy',
@@ -58,7 +48,15 @@ describe('dqn CLI', () => {
     // The same model made for other features: one sentence, exit code 1, no stack.
     const m = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
     writeFileSync(join(model, 'model.json'), JSON.stringify({ ...m, featureSchema: 'levels/81' }));
-    const bad = run('experiments/experiment.ts', '--policy', 'dqn', '--model', model, '--out', out);
+    const bad = runScript(
+      'experiments/experiment.ts',
+      '--policy',
+      'dqn',
+      '--model',
+      model,
+      '--out',
+      out,
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
       `qossip: the DQN model in ${model} was trained on features 'levels/81', but this version computes '${m.featureSchema}'; retrain it with npm run train\n`,
@@ -91,7 +89,13 @@ describe('dqn CLI', () => {
   });
 
   it('--model without --policy dqn is refused in one line', () => {
-    const r = run('experiments/experiment.ts', '--model', '/nonexistent', '--out', '/dev/null');
+    const r = runScript(
+      'experiments/experiment.ts',
+      '--model',
+      '/nonexistent',
+      '--out',
+      '/dev/null',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('qossip: --model needs --policy dqn, not qlearning\n');
   });
