@@ -139,11 +139,7 @@ export class Simulation {
     this.ramUtil = new Float64Array(workload.vmCount);
     // What the world observes of the agents: the datacenter moves VMs, metrics count.
     this.observer = {
-      migrated: (vm, from, to) => {
-        dc.onMigration(vm, from, to);
-        metrics.onMigration(from, to);
-        hooks.onMigration?.(vm, from, to);
-      },
+      migrated: (vm, from, to) => this.moved(vm, from, to, true),
       slept: (node) => {
         dc.onSleep(node);
         metrics.onSleep(node);
@@ -186,6 +182,13 @@ export class Simulation {
 
   private readonly observer: Omit<Effects, 'send'>;
 
+  /** A VM moved: the datacenter moves it (charging PDM unless a reference repack moved it), metrics count it. */
+  private moved(vm: number, from: number, to: number, charged: boolean): void {
+    this.datacenter.onMigration(vm, from, to, charged);
+    this.metrics.onMigration(from, to);
+    this.hooks.onMigration?.(vm, from, to);
+  }
+
   /** Applies node events gathered over Kafka (already in canonical order). */
   private applyEvents(events: readonly NodeEvent[], invalidRecords: number): void {
     for (const e of events) applyEvent(e, this.observer);
@@ -208,17 +211,11 @@ export class Simulation {
    */
   runController(): void {
     if (this.controller === null) return;
-    const dc = this.datacenter;
     runControllerStep(this.controller, {
-      datacenter: dc,
+      datacenter: this.datacenter,
       agents: this.agents,
       woke: (node) => this.observer.woke(node),
-      migrated: (vm, from, to, charged) => {
-        if (charged) return this.observer.migrated(vm, from, to);
-        dc.onMigration(vm, from, to, false); // a reference repack: counted, not charged
-        this.metrics.onMigration(from, to);
-        this.hooks.onMigration?.(vm, from, to);
-      },
+      migrated: (vm, from, to, charged) => this.moved(vm, from, to, charged),
     });
   }
 
