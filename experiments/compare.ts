@@ -12,6 +12,7 @@ import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
 import { policyEntry } from '../src/policy/registry.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { scenarioOptions } from './scenario-options.ts';
 import { ensureRunDir } from './results.ts';
 import { policyKind } from './profiles.ts';
 import { runAll } from './compare/pool.ts';
@@ -28,12 +29,13 @@ import {
 const DEFAULT_POLICIES = ['qlearning', 'glap', 'vman', 'thr-mmt', 'lr-mmt', 'ffd', 'none'];
 
 async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(
-    argv,
-    'npm run compare --',
-    '$0 [options]\n\nRuns each policy on each seed and prints the median (IQR) of every metric.',
+  const args = await scenarioOptions(
+    cliParser(
+      argv,
+      'npm run compare --',
+      '$0 [options]\n\nRuns each policy on each seed and prints the median (IQR) of every metric.',
+    ),
   )
-    .option('workload', { type: 'string', describe: 'as for npm run experiment' })
     .option('profile', { type: 'string', choices: PROFILES, describe: 'datacenter model' })
     .option('policies', {
       type: 'string',
@@ -41,10 +43,6 @@ async function main(argv: string[]): Promise<number> {
       describe: 'comma-separated policies',
     })
     .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N per policy' })
-    .option('pms', { type: 'number', describe: 'physical machines' })
-    .option('vms', { type: 'number', describe: 'VMs' })
-    .option('steps', { type: 'number', describe: 'steps of 300 s' })
-    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step' })
     .option('config', { type: 'string', describe: 'JSON config file applied to every run' })
     .option('jobs', {
       type: 'number',

@@ -11,32 +11,31 @@ import { UserError } from '../src/core/errors.ts';
 import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
 import type { Summary } from '../src/metrics/collector.ts';
-import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
+import {
+  defaultConfig,
+  resolveConfig,
+  type ConfigOverrides,
+  type ExperimentConfig,
+} from './config.ts';
+
+/** The built-in defaults, for the help text. */
+const DEFAULTS = defaultConfig();
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { scenarioOptions } from './scenario-options.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(
-    argv,
-    'npm run experiment --',
-    '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+  const args = await scenarioOptions(
+    cliParser(
+      argv,
+      'npm run experiment --',
+      '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+    ),
   )
-    .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
-    .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
-    .option('steps', {
-      type: 'number',
-      describe: 'workload steps of 300 s (default 288 = one day)',
-    })
-    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 8)' })
-    .option('workload', {
-      type: 'string',
-      describe:
-        'synthetic:<steady|diurnal|spikes|high>, planetlab:<dir> or bitbrains:<dir> (default synthetic:diurnal)',
-    })
     .option('policy', {
       type: 'string',
       describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)`,
@@ -55,18 +54,19 @@ async function main(argv: string[]): Promise<number> {
     .option('peer-sampling', {
       type: 'string',
       choices: ['uniform', 'cyclon'],
-      describe:
-        'peer sampling: uniform over peers believed awake, or Cyclon partial views (default cyclon)',
+      describe: `peer sampling: uniform over peers believed awake, or Cyclon partial views (default ${DEFAULTS.peerSampling})`,
     })
-    .option('seed', { type: 'number', describe: 'seed of every random stream (default 1)' })
+    .option('seed', {
+      type: 'number',
+      describe: `seed of every random stream (default ${DEFAULTS.seed})`,
+    })
     .option('out', {
       type: 'string',
       describe: 'run directory (default runs/<time>-<policy>-<pms>pm-s<seed>)',
     })
     .option('save-qtables', {
       type: 'number',
-      describe:
-        'save the learnt Q-tables of the N most active PMs under qtables/ (default 16; 0: none)',
+      describe: `save the learnt Q-tables of the N most active PMs under qtables/ (default ${DEFAULTS.output.qtableNodes}; 0: none)`,
     })
     .option('model', {
       type: 'string',

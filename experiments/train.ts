@@ -18,26 +18,21 @@ import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { packageVersion } from './results.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { scenarioOptions } from './scenario-options.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(
-    argv,
-    'npm run train --',
-    '$0 --save <dir> [options]\n\nTrains the DQN policy over several simulated days and saves the network.',
+  const args = await scenarioOptions(
+    cliParser(
+      argv,
+      'npm run train --',
+      '$0 --save <dir> [options]\n\nTrains the DQN policy over several simulated days and saves the network.',
+    ),
+    'steps of 300 s per episode',
   )
     .option('policy', { type: 'string', describe: 'policy to train: dqn (default dqn)' })
     .option('episodes', { type: 'number', default: 10, describe: 'simulated days to train on' })
     .option('save', { type: 'string', describe: 'directory to save the model to (required)' })
     .option('model', { type: 'string', describe: 'start from the model saved in this directory' })
-    .option('pms', { type: 'number', describe: 'physical machines (default 100)' })
-    .option('vms', { type: 'number', describe: 'VMs (default 1.3 × PMs, or every trace file)' })
-    .option('steps', { type: 'number', describe: 'steps of 300 s per episode (default 288)' })
-    .option('rounds-per-step', { type: 'number', describe: 'gossip rounds per step (default 8)' })
-    .option('workload', {
-      type: 'string',
-      describe:
-        'synthetic:<steady|diurnal|spikes|high>, planetlab:<dir> or bitbrains:<dir> (default synthetic:diurnal)',
-    })
     .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement' })
     .option('peer-sampling', { type: 'string', choices: ['uniform', 'cyclon'] })
     .option('seed', {
