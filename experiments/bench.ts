@@ -16,17 +16,14 @@ import { makeWorkload } from './workloads.ts';
 import { simulate } from './simulation.ts';
 import { PROJECT_ROOT } from './results.ts';
 import { cliParser, runCli } from './cli-support.ts';
+import { spread } from './compare/stats.ts';
 import { UserError } from '../src/core/errors.ts';
 import { kafkaPingPong } from './kafka/ping-pong.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 import { dqnSpeed } from './dqn-speed.ts';
 import { defaultDqnOptions } from '../src/policy/dqn/dqn-options.ts';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]) => spread(xs).median;
 
 async function inProcess(pms: number, repeats: number) {
   const config = resolveConfig({ pms, out: '/dev/null' });
