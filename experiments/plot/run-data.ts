@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { UserError } from '../../src/core/errors.ts';
 
@@ -214,8 +215,8 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
 }
 
 /**
- * Parses a numeric CSV as written by csv-stringify (no quoting: every cell is a number or a bare
- * word). `numeric` columns must be finite numbers and `text` columns non-empty.
+ * Reads a CSV with a header line (as csv-stringify writes the result files): `numeric` columns must
+ * be finite numbers and `text` columns non-empty; any fault is one sentence naming file and line.
  */
 export function readCsv<N extends string, T extends string>(
   file: string,
@@ -231,17 +232,28 @@ export function parseCsv<N extends string, T extends string>(
   numeric: readonly N[],
   text: readonly T[],
 ): (Record<N, number> & Record<T, string>)[] {
-  const lines = content.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  const header = (lines[0] ?? '').split(',');
-  if (lines.length === 0 || header.join('') === '') {
+  let records: { record: string[]; info: { lines: number; raw?: string } }[];
+  try {
+    // Column counts are checked below, so that a short row gets our message with its line.
+    records = parse(content, {
+      info: true,
+      raw: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    throw new UserError(`${file}:${err.lines ?? 1}: not valid CSV (${err.message ?? String(e)})`);
+  }
+  const header = records[0]?.record ?? [];
+  const headerLine = records[0]?.info.raw?.replace(/\r?\n$/, '') ?? '';
+  if (header.join('') === '') {
     throw new UserError(`${file} is empty; expected a header line`);
   }
   const index = (name: string) => {
     const i = header.indexOf(name);
     if (i < 0) {
       throw new UserError(
-        `${file}:1: header has no column '${name}' (got '${truncate(lines[0]!)}')`,
+        `${file}:1: header has no column '${name}' (got '${truncate(headerLine)}')`,
       );
     }
     return i;
@@ -249,12 +261,12 @@ export function parseCsv<N extends string, T extends string>(
   const numCols = numeric.map((n) => [n, index(n)] as const);
   const textCols = text.map((n) => [n, index(n)] as const);
   const rows: (Record<N, number> & Record<T, string>)[] = [];
-  for (let l = 1; l < lines.length; l++) {
-    const line = lines[l]!;
-    const cells = line.split(',');
+  for (const { record: cells, info } of records.slice(1)) {
+    const at = `${file}:${info.lines}`;
     if (cells.length !== header.length) {
+      const line = info.raw?.replace(/\r?\n$/, '') ?? cells.join(',');
       throw new UserError(
-        `${file}:${l + 1}: expected ${header.length} cells, got ${cells.length} ('${truncate(line)}')`,
+        `${at}: expected ${header.length} cells, got ${cells.length} ('${truncate(line)}')`,
       );
     }
     const row = {} as Record<string, number | string>;
@@ -262,13 +274,13 @@ export function parseCsv<N extends string, T extends string>(
       const cell = cells[i]!;
       const v = Number(cell);
       if (cell.trim() === '' || !Number.isFinite(v)) {
-        throw new UserError(`${file}:${l + 1}: ${name} is '${truncate(cell)}', not a number`);
+        throw new UserError(`${at}: ${name} is '${truncate(cell)}', not a number`);
       }
       row[name] = v;
     }
     for (const [name, i] of textCols) {
       const cell = cells[i]!;
-      if (cell === '') throw new UserError(`${file}:${l + 1}: ${name} is empty`);
+      if (cell === '') throw new UserError(`${at}: ${name} is empty`);
       row[name] = cell;
     }
     rows.push(row as Record<N, number> & Record<T, string>);
