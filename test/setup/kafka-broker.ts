@@ -63,7 +63,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     rmSync(dataDir, { recursive: true, force: true });
     if (!(e instanceof BrokerError)) throw e;
     // One sentence, no stack: what to install, or how to point the tests at a broker instead.
-    const reason = e.message.split('\n')[0]!.replace(/: install .*$/, '').replace(/[.:]$/, '');
+    const reason = e.message
+      .split('\n')[0]!
+      .replace(/: install .*$/, '')
+      .replace(/[.:]$/, '');
     const why = new Error(
       `Cannot start a Kafka broker for the Kafka tests (${reason}): install Java 17+ and Maven, ` +
         'or run them against a cluster with QOSSIP_KAFKA_BROKERS=host:port.',
