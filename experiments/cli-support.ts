@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { UserError } from '../src/core/errors.ts';
+import { UserError, errnoWords } from '../src/core/errors.ts';
 
 export function runCli(main: () => Promise<number>): void {
   main().then(
@@ -47,7 +47,7 @@ export function readJsonFile(path: string, what: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new UserError(
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `cannot read ${what} ${path}: ${errnoWords(e)}`,
     );
   }
   try {

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
-import { UserError } from '../src/core/errors.ts';
+import { UserError, errnoWords } from '../src/core/errors.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { buildCharts } from './plot/charts.ts';
 import { fontCheck, renderSvg, svgToPng } from './plot/render.ts';
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(plotsDir, { recursive: true });
   } catch (e) {
     throw new UserError(
-      `cannot create ${plotsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `cannot create ${plotsDir}: ${errnoWords(e)}`,
     );
   }
   // A chart skipped now may have been drawn by an earlier plot into the same directory.
@@ -107,7 +107,7 @@ function write(file: string, data: string | Buffer): void {
     writeFileSync(file, data);
   } catch (e) {
     throw new UserError(
-      `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `cannot write ${file}: ${errnoWords(e)}`,
     );
   }
 }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError, errnoWords } from '../../src/core/errors.ts';
 
 /** steps.csv columns the plots use; extra columns are allowed and ignored. */
 export const STEP_FIELDS = [
@@ -192,7 +192,7 @@ function readText(file: string): string {
     throw new UserError(
       code === 'ENOENT'
         ? `${file} is missing; is ${dirname(file)} a run directory?`
-        : `cannot read ${file}: ${code ?? (e as Error).message}`,
+        : `cannot read ${file}: ${errnoWords(e)}`,
     );
   }
 }
@@ -303,7 +303,7 @@ function readQTables(dir: string): QTables | null {
       bytes = readFileSync(file);
     } catch (e) {
       throw new UserError(
-        `cannot read ${file} (listed in ${indexFile}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        `cannot read ${file} (listed in ${indexFile}): ${errnoWords(e)}`,
       );
     }
     const expected = index.nodes.length * PAIRS * PAIRS * 4;

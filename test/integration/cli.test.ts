@@ -85,7 +85,7 @@ describe('experiment CLI', () => {
     [['--pms', '2', '--vms', '50'], /^qossip: cannot place 50 VMs on 2 PMs: RAM runs out/],
     [
       ['--config', '/nonexistent.json'],
-      /^qossip: cannot read config file \/nonexistent.json: ENOENT\n$/,
+      /^qossip: cannot read config file \/nonexistent.json: no such file or directory \(ENOENT\)\n$/,
     ],
   ])('%j fails with one clear sentence and exit code 1', (args, pattern) => {
     const r = cli(...args, '--out', join(tmp(), 'x'));
