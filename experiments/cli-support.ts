@@ -46,9 +46,7 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(
-      `cannot read ${what} ${path}: ${errnoWords(e)}`,
-    );
+    throw new UserError(`cannot read ${what} ${path}: ${errnoWords(e)}`);
   }
   try {
     return JSON.parse(text);

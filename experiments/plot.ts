@@ -67,9 +67,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     mkdirSync(plotsDir, { recursive: true });
   } catch (e) {
-    throw new UserError(
-      `cannot create ${plotsDir}: ${errnoWords(e)}`,
-    );
+    throw new UserError(`cannot create ${plotsDir}: ${errnoWords(e)}`);
   }
   // A chart skipped now may have been drawn by an earlier plot into the same directory.
   const drawn = new Set(charts.map((c) => c.name));
@@ -106,9 +104,7 @@ function write(file: string, data: string | Buffer): void {
   try {
     writeFileSync(file, data);
   } catch (e) {
-    throw new UserError(
-      `cannot write ${file}: ${errnoWords(e)}`,
-    );
+    throw new UserError(`cannot write ${file}: ${errnoWords(e)}`);
   }
 }
 

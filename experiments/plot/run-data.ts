@@ -302,9 +302,7 @@ function readQTables(dir: string): QTables | null {
     try {
       bytes = readFileSync(file);
     } catch (e) {
-      throw new UserError(
-        `cannot read ${file} (listed in ${indexFile}): ${errnoWords(e)}`,
-      );
+      throw new UserError(`cannot read ${file} (listed in ${indexFile}): ${errnoWords(e)}`);
     }
     const expected = index.nodes.length * PAIRS * PAIRS * 4;
     if (bytes.length !== expected) {

@@ -12,9 +12,7 @@ export function readTraceLines(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(
-      `cannot read trace file ${path}: ${errnoWords(e)}`,
-    );
+    throw new UserError(`cannot read trace file ${path}: ${errnoWords(e)}`);
   }
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
