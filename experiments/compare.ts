@@ -74,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
   for (const policy of policies)
     for (const seed of seeds) requests.push({ layers: [fromFile, flags, { policy, seed }] });
   const base = requestConfig(requests[0]!); // validates the shared config before any work
+  if (args.jobs !== undefined && !(Number.isInteger(args.jobs) && args.jobs >= 1))
+    throw new UserError(`--jobs must be a positive integer, got ${args.jobs}`);
   const jobs = Math.max(1, Math.min(args.jobs ?? availableParallelism(), requests.length));
 
   const t0 = performance.now();

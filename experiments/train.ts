@@ -34,7 +34,11 @@ async function main(argv: string[]): Promise<number> {
     .option('save', { type: 'string', describe: 'directory to save the model to (required)' })
     .option('model', { type: 'string', describe: 'start from the model saved in this directory' })
     .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement' })
-    .option('peer-sampling', { type: 'string', choices: ['uniform', 'cyclon'] })
+    .option('peer-sampling', {
+      type: 'string',
+      choices: ['uniform', 'cyclon'],
+      describe: 'peer sampling: uniform over peers believed awake, or Cyclon partial views',
+    })
     .option('seed', {
       type: 'number',
       describe: 'seed of the first episode; episode e uses seed + e (default 1)',
