@@ -26,6 +26,7 @@ import { RESULT_FILES, writeConfig, writeQTables, writeResults, writeTiming } fr
 import { checkRunDir, createRunDir } from './run-dir.ts';
 import { readConfigFile } from './config-file.ts';
 import { Interrupts, SIGNAL_EXIT_CODES } from './interrupts.ts';
+import { checkMemory } from './memory-estimate.ts';
 import { colourAllowed, resultsLine, summaryTable } from './summary-table.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
@@ -145,6 +146,10 @@ async function main(argv: string[]): Promise<number> {
   const interrupts = new Interrupts();
 
   const t0 = performance.now();
+  // Before the workload is made (1.3 million synthetic VMs take seconds); traces bring their own
+  // VM count, checked again below.
+  const synthetic = config.workload.startsWith('synthetic:');
+  checkMemory(config, synthetic ? (config.vms ?? Math.round(config.vmsPerPm * config.pms)) : 0);
   const workload = makeWorkload(workloadRequest(config));
   if (config.steps > workload.maxSteps) {
     throw new UserError(
@@ -152,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const resolved: ExperimentConfig = { ...config, vms: workload.vmCount };
+  checkMemory(resolved, workload.vmCount);
   const dir = config.out ?? freshRunDir(resolved);
   checkRunDir(dir, force);
   // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record, and
