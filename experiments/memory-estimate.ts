@@ -1,7 +1,7 @@
 /**
  * Refuses up front a run too large for this machine's memory, with an estimate, instead of
  * letting set-up grind for minutes and die of an out-of-memory crash. The estimate is linear in
- * PMs and VMs, with slopes measured from real runs (Node 20, 2024 code, this repository):
+ * PMs and VMs, with slopes measured from real runs (Node 20, this repository as of issue 14):
  *
  *   in-process `Simulation.create` + 6 steps, synthetic:diurnal, process.memoryUsage() after:
  *     qlearning 1,000 PMs: RSS 168 MB, ArrayBuffers 103 MB; 4,000: 323 / 406 MB; 8,000: 596 / 809 MB
