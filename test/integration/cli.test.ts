@@ -28,6 +28,11 @@ describe('experiment CLI', () => {
       'step,active_pms,sleeping_pms,overloaded_pms,lower_bound,migrations,sleeps,wakes,energy_kwh,slatah,pdm,messages,reward_out_mean,reward_out_count,reward_in_mean,reward_in_count',
     );
     expect(steps).toHaveLength(21);
+    // A step without rewards has no mean: an empty cell, not 0.
+    for (const row of steps.slice(1).map((l) => l.split(','))) {
+      expect(row[12] === '', row.join(',')).toBe(row[13] === '0');
+      expect(row[14] === '', row.join(',')).toBe(row[15] === '0');
+    }
     const nodes = readFileSync(join(out, 'nodes.csv'), 'utf8').trim().split('\n');
     expect(nodes[0]).toBe(
       'node,sleep_count,wake_count,steps_asleep,migrations_in,migrations_out,final_vms,final_asleep',
