@@ -43,9 +43,9 @@ describe('--help', () => {
     );
   });
 
-  it.each([['--pms'], ['--pms', '--steps', '3'], ['--seed', '--quiet']])(
+  it.each([[['--pms']], [['--pms', '--steps', '3']], [['--seed', '--quiet']]])(
     '%j: a flag that takes a value without one is an error, not its default',
-    (...args) => {
+    (args) => {
       const r = runScript('experiments/experiment.ts', ...args);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^qossip: --(pms|seed) needs a value \(see --help\)\n$/);
