@@ -11,7 +11,8 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
 import { policyEntry } from '../src/policy/registry.ts';
-import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
+import { readConfigFile } from './config-file.ts';
 import { scenarioOptions } from './scenario-options.ts';
 import { ensureRunDir } from './results.ts';
 import { policyKind } from './profiles.ts';
@@ -60,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   for (const p of policies) policyEntry(p); // unknown names fail here, with the list
   if (!Number.isInteger(args.seeds) || args.seeds < 1)
     throw new UserError(`--seeds must be a positive integer, got ${args.seeds}`);
-  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
+  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
   const flags = {
     ...(args.workload === undefined ? {} : { workload: args.workload }),
     ...(args.profile === undefined ? {} : { profile: args.profile }),
@@ -74,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
   for (const policy of policies)
     for (const seed of seeds) requests.push({ layers: [fromFile, flags, { policy, seed }] });
   const base = requestConfig(requests[0]!); // validates the shared config before any work
+  if (args.jobs !== undefined && !(Number.isInteger(args.jobs) && args.jobs >= 1))
+    throw new UserError(`--jobs must be a positive integer, got ${args.jobs}`);
   const jobs = Math.max(1, Math.min(args.jobs ?? availableParallelism(), requests.length));
 
   const t0 = performance.now();

@@ -281,24 +281,53 @@ const FLAG_OF: Record<string, string> = {
  * key (and its flag), e.g. "invalid pms (--pms): too small: expected number to be >=1".
  */
 export function resolveConfig(...layers: unknown[]): ExperimentConfig {
+  return resolveLayers(layers, null);
+}
+
+/**
+ * Checks the layer a config file gives (over the defaults) on its own, so that its errors name
+ * the file and the key path, never a flag that was not passed.
+ */
+export function checkConfigFile(file: string, values: unknown): void {
+  resolveLayers([values], file);
+}
+
+function resolveLayers(layers: unknown[], file: string | null): ExperimentConfig {
   const merged = layers.reduce((acc, l) => mergeConfig(acc, l), defaultConfig() as unknown);
   const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.path.join('.');
-    const flag = FLAG_OF[key];
-    const where = key === '' ? 'config' : flag ? `${key} (${flag})` : key;
-    const msg = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
-    throw new ConfigError(`invalid ${where}: ${msg}`);
-  }
+  if (!parsed.success) throw new ConfigError(configIssueMessage(parsed.error.issues, file));
+  const inFile = file === null ? '' : `config file ${file}: `;
   if (parsed.data.cyclon.shuffleLength > parsed.data.cyclon.viewSize) {
-    throw new ConfigError('invalid cyclon.shuffleLength: must not exceed cyclon.viewSize');
+    throw new ConfigError(`${inFile}invalid cyclon.shuffleLength: must not exceed cyclon.viewSize`);
   }
   try {
     validateRewards(parsed.data.qlearning.rewards);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`invalid qlearning.${e.message}`);
+    if (e instanceof ConfigError) throw new ConfigError(`${inFile}invalid qlearning.${e.message}`);
     throw e;
   }
   return parsed.data;
+}
+
+/**
+ * One sentence for the schema's first issue: the key path, and where the value came from: a
+ * config file (`file`), else the flag that sets the key, e.g. "config file my.json: invalid
+ * qlearning.alpha: too big: expected number to be <=1" or "invalid pms (--pms): …".
+ */
+export function configIssueMessage(
+  issues: readonly z.core.$ZodIssue[],
+  file: string | null,
+): string {
+  const issue = issues[0]!;
+  const inFile = file === null ? '' : `config file ${file}: `;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => [...issue.path, k].join('.'));
+    return `${inFile}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  const key = issue.path.join('.');
+  const flag = file === null ? FLAG_OF[key] : undefined;
+  const where = key === '' ? 'config' : flag ? `${key} (${flag})` : key;
+  // zod's "Invalid input: expected number, received string" after "invalid pms" says it twice.
+  const text = issue.message.replace(/^Invalid input: /, '');
+  return `${inFile}invalid ${where}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }

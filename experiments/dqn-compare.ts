@@ -1,5 +1,5 @@
 /**
- * `tsx experiments/dqn-compare.ts`: the DQN policy beside the Q-tables on the same scenario and
+ * `npm run dqn-compare`: the DQN policy beside the Q-tables on the same scenario and
  * seeds — energy (and its paired per-seed difference from the first variant), active PMs over the
  * lower bound, migrations, SLATAH, DQN updates and wall time, as mean ± sd over seeds — plus
  * (`--bench`) the DQN's raw speed on the backend that loads here: greedy decisions per second and
@@ -88,12 +88,24 @@ const fmt = (xs: number[], digits: number, scale = 1) =>
   `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
 
 async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(argv, 'tsx experiments/dqn-compare.ts')
+  const args = await cliParser(
+    argv,
+    'npm run dqn-compare --',
+    '$0 [options]\n\nRuns the Q-table and DQN policies on the same scenario and seeds, and prints the mean ± SD of each metric.',
+  )
     .option('pms', { type: 'number', default: 100, describe: 'physical machines' })
     .option('steps', { type: 'number', default: 288, describe: 'steps of 300 s' })
-    .option('workload', { type: 'string', default: 'synthetic:diurnal' })
-    .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N' })
-    .option('first-seed', { type: 'number', default: 1 })
+    .option('workload', {
+      type: 'string',
+      default: 'synthetic:diurnal',
+      describe: 'synthetic:<steady|diurnal|spikes|high>, planetlab:<dir> or bitbrains:<dir>',
+    })
+    .option('seeds', {
+      type: 'number',
+      default: 5,
+      describe: 'how many seeds, from --first-seed on',
+    })
+    .option('first-seed', { type: 'number', default: 1, describe: 'the first of the seeds' })
     .option('variants', {
       type: 'string',
       default: 'qlearning,dqn-shared,dqn-per-pm',

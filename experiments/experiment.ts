@@ -3,14 +3,13 @@
  * The only layer that reads flags, files and the clock; everything below it is deterministic.
  */
 import { performance } from 'node:perf_hooks';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
 import { UserError } from '../src/core/errors.ts';
 import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
-import type { Summary } from '../src/metrics/collector.ts';
 import {
   defaultConfig,
   resolveConfig,
@@ -21,10 +20,15 @@ import {
 /** The built-in defaults, for the help text. */
 const DEFAULTS = defaultConfig();
 import { makeWorkload, workloadRequest } from './workloads.ts';
-import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
+import { chooseProfile, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
-import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
-import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { RESULT_FILES, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
+import { checkRunDir, createRunDir } from './run-dir.ts';
+import { readConfigFile } from './config-file.ts';
+import { Interrupts, SIGNAL_EXIT_CODES } from './interrupts.ts';
+import { checkMemory } from './memory-estimate.ts';
+import { colourAllowed, resultsLine, summaryTable } from './summary-table.ts';
+import { cliParser, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 
@@ -92,11 +96,20 @@ async function main(argv: string[]): Promise<number> {
       describe: 'node ranges hosted by `npm run node-host` processes, e.g. 50-99 or 0-9,50-99',
     })
     .option('keep-topics', { type: 'boolean', describe: "keep the run's Kafka topics afterwards" })
-    .option('config', { type: 'string', describe: 'JSON config file; flags override it' })
+    .option('force', {
+      type: 'boolean',
+      default: false,
+      describe: 'replace the --out directory if it holds an earlier run (it is emptied first)',
+    })
+    .option('config', {
+      type: 'string',
+      describe:
+        "JSON config file, e.g. a run's config.json to replay it; flags override it (its out, brokers and Kafka run id are not reused)",
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .parseAsync();
 
-  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
+  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
   const flags: ConfigOverrides = {
     pms: args.pms,
     vms: args.vms,
@@ -128,8 +141,15 @@ async function main(argv: string[]): Promise<number> {
     throw new UserError(`--model needs --policy dqn, not ${config.policy}`);
   }
   const quiet = args.quiet;
+  const force = args.force;
+  // Set-up: a signal exits at once (nothing is written yet); see interrupts.ts.
+  const interrupts = new Interrupts();
 
   const t0 = performance.now();
+  // Before the workload is made (1.3 million synthetic VMs take seconds); traces bring their own
+  // VM count, checked again below.
+  const synthetic = config.workload.startsWith('synthetic:');
+  checkMemory(config, synthetic ? (config.vms ?? Math.round(config.vmsPerPm * config.pms)) : 0);
   const workload = makeWorkload(workloadRequest(config));
   if (config.steps > workload.maxSteps) {
     throw new UserError(
@@ -137,23 +157,27 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const resolved: ExperimentConfig = { ...config, vms: workload.vmCount };
-  const dir = config.out ?? defaultRunDir(resolved);
-  ensureRunDir(dir);
-  // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record.
-  const sim = await Simulation.create(resolved, workload);
+  checkMemory(resolved, workload.vmCount);
+  const dir = config.out ?? freshRunDir(resolved);
+  checkRunDir(dir, force);
+  // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record, and
+  // a run that cannot start (infeasible placement, no broker, no model) leaves no directory.
+  const setupBar = new LazyBar(
+    !quiet && process.stderr.isTTY,
+    'set-up {bar} {value}/{total} PMs built',
+    interrupts,
+  );
+  const sim = await Simulation.create(resolved, workload, {
+    onSetup: (built, total) => setupBar.update(built, total),
+  });
+  setupBar.stop();
+  createRunDir(dir, force);
   const policyInfo = policyEntry(resolved.policy).describe?.(sim.prepared);
   writeConfig(dir, resolved, { workloadName: workload.name, ...(policyInfo && { policyInfo }) });
   if (policyInfo && !quiet) reportPolicy(resolved.policy, policyInfo);
 
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write(
-      '\nqossip: interrupted; finishing the current step and writing partial results\n',
-    );
-  };
-  process.on('SIGINT', onSigint);
+  // The run: the first signal stops it after the current step; the results are still written.
+  interrupts.runStarted();
   const bar =
     !quiet && process.stderr.isTTY
       ? new cliProgress.SingleBar(
@@ -167,20 +191,25 @@ async function main(argv: string[]): Promise<number> {
       : null;
   const steps = Math.min(config.steps, workload.maxSteps);
   bar?.start(steps, 0, { active: '-', mig: 0 });
+  const unregister = interrupts.beforeExit(() => bar?.stop());
   let migrations = 0;
   const t1 = performance.now();
-  const result = await sim.run({
-    onStep: (row) => {
-      migrations += row.migrations;
-      bar?.increment(1, { active: row.activePms, mig: migrations });
-    },
-    shouldStop: () => stop,
-  });
+  let result;
+  try {
+    result = await sim.run({
+      onStep: (row) => {
+        migrations += row.migrations;
+        bar?.increment(1, { active: row.activePms, mig: migrations });
+      },
+      shouldStop: () => interrupts.received !== null,
+    });
+  } finally {
+    bar?.stop(); // restores line wrap (ESC[?7h) however the run ended
+    unregister();
+  }
   const t2 = performance.now();
-  bar?.stop();
-  process.off('SIGINT', onSigint);
   writeResults(dir, result);
-  writeQTables(
+  const wroteTables = writeQTables(
     dir,
     result.agents.map((a) => a?.state.policy),
     result.nodes,
@@ -196,11 +225,25 @@ async function main(argv: string[]): Promise<number> {
     exchangesPerSecond: result.summary.exchanges / simulateSeconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
+  interrupts.dispose();
   if (result.error !== undefined) {
     throw new UserError(`${result.error}; the ${result.rows.length} steps completed are in ${dir}`);
   }
-  if (!quiet) printSummary(result.summary, resolved, dir, simulateSeconds, result.truncated);
-  return result.truncated ? 130 : 0;
+  const signal = interrupts.received;
+  if (signal !== null) {
+    process.stderr.write(
+      `qossip: interrupted (${signal}) after ${result.rows.length} of ${steps} steps; partial results ("truncated": true) in ${dir}/\n`,
+    );
+    return SIGNAL_EXIT_CODES[signal];
+  }
+  if (!quiet) {
+    process.stdout.write(
+      `${summaryTable(result.summary, resolved, simulateSeconds, colourAllowed(process.stdout))}\n`,
+    );
+    const files = [...RESULT_FILES, ...(wroteTables ? ['qtables/'] : [])];
+    process.stdout.write(`${resultsLine(dir, files)}\n`);
+  }
+  return 0;
 }
 
 /** One stderr line on how the policy runs, e.g. which TensorFlow.js backend the DQN got. */
@@ -214,54 +257,45 @@ function reportPolicy(policy: string, info: Record<string, unknown>): void {
   );
 }
 
-function defaultRunDir(c: ExperimentConfig): string {
+/**
+ * runs/<time>-<policy>-<pms>pm-s<seed>, with -2, -3, … appended when a run started within the
+ * same second already has it (a 100-PM run takes under a second).
+ */
+function freshRunDir(c: ExperimentConfig): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join('runs', `${t}-${c.policy}-${c.pms}pm-s${c.seed}`);
+  const base = join('runs', `${t}-${c.policy}-${c.pms}pm-s${c.seed}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
 }
 
-function printSummary(
-  s: Summary,
-  c: ExperimentConfig,
-  dir: string,
-  seconds: number,
-  truncated: boolean,
-): void {
-  const pct = (x: number) => `${(100 * x).toFixed(3)} %`;
-  const t = new Table({
-    head: ['metric', 'value'],
-    style: { head: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  t.push(
-    [
-      'workload',
-      `${c.workload} · ${c.pms} PMs · ${s.vms} VMs · ${s.steps} steps × ${c.roundsPerStep} rounds`,
-    ],
-    [
-      'policy',
-      `${c.policy} (${policyKind(c.policy) === 'gossip' ? '' : `${policyKind(c.policy)}, `}seed ${c.seed})` +
-        (c.profile === 'default' ? '' : ` · profile ${c.profile}`),
-    ],
-    ['energy', `${s.energyKWh.toFixed(2)} kWh`],
-    [
-      'active PMs (mean)',
-      `${s.activePmsMean.toFixed(1)} = ${s.activeToLowerBound.toFixed(3)} × lower bound ${s.lowerBoundMean.toFixed(1)}`,
-    ],
-    ['sleeping PMs', `mean ${s.sleepingPmsMean.toFixed(1)}, at end ${s.sleepingPmsFinal}`],
-    ['migrations', `${s.migrations}`],
-    ['sleeps / wakes', `${s.sleeps} / ${s.wakes}`],
-    ['SLATAH', pct(s.slatah)],
-    ['PDM', pct(s.pdm)],
-    ['SLAV', s.slav.toExponential(3)],
-    ['ESV', s.esv.toExponential(3)],
-    ['messages', `${s.messages} (${s.exchanges} exchanges)`],
-    ['wall time', `${seconds.toFixed(2)} s (simulation)`],
-  );
-  process.stdout.write(`${t.toString()}\n`);
-  if (truncated) process.stdout.write('run interrupted: partial results\n');
-  process.stdout.write(
-    `results in ${dir}/: summary.json, steps.csv, nodes.csv, rewards.csv, config.json\n`,
-  );
+/** A progress bar on stderr that appears only once the work has taken over half a second. */
+class LazyBar {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly t0 = performance.now();
+  private readonly unregister: () => void;
+  constructor(
+    private readonly enabled: boolean,
+    private readonly format: string,
+    interrupts: Interrupts,
+  ) {
+    this.unregister = interrupts.beforeExit(() => this.stop());
+  }
+  update(value: number, total: number): void {
+    if (this.bar === null && this.enabled && performance.now() - this.t0 > 500) {
+      this.bar = new cliProgress.SingleBar(
+        { format: this.format, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, value);
+    }
+    this.bar?.update(value);
+  }
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+    this.unregister();
+  }
 }
 
 runCli(() => main(hideBin(process.argv)));

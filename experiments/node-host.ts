@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       default: 120_000,
       describe: 'longest wait for the run to start',
     })
-    .option('quiet', { type: 'boolean', default: false })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .parseAsync();
   const nodes = parseRange(args.nodes);
   if (!nodes) throw new UserError(`--nodes must be a range like 50-99, got '${args.nodes}'`);

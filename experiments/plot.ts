@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
-import { UserError } from '../src/core/errors.ts';
+import { UserError, errnoWords } from '../src/core/errors.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { buildCharts } from './plot/charts.ts';
 import { fontCheck, renderSvg, svgToPng } from './plot/render.ts';
@@ -67,9 +67,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     mkdirSync(plotsDir, { recursive: true });
   } catch (e) {
-    throw new UserError(
-      `cannot create ${plotsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw new UserError(`cannot create ${plotsDir}: ${errnoWords(e)}`);
   }
   // A chart skipped now may have been drawn by an earlier plot into the same directory.
   const drawn = new Set(charts.map((c) => c.name));
@@ -106,9 +104,7 @@ function write(file: string, data: string | Buffer): void {
   try {
     writeFileSync(file, data);
   } catch (e) {
-    throw new UserError(
-      `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw new UserError(`cannot write ${file}: ${errnoWords(e)}`);
   }
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../src/core/errors.ts';
+import { UserError, errnoWords } from '../src/core/errors.ts';
 import { nodesCsv, rewardsCsv, stepsCsv } from '../src/metrics/csv.ts';
 import type { NodeRow, RewardRow, StepRow, Summary } from '../src/metrics/collector.ts';
 import type { NodePolicy } from '../src/policy/policy.ts';
@@ -36,15 +36,24 @@ export function gitCommit(): string | null {
   }
 }
 
+/** Creates an output directory (and its parents); a failure is a UserError in words. */
 export function ensureRunDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(
-      `cannot create run directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw new UserError(`cannot create directory ${dir}: ${errnoWords(e)}`);
   }
 }
+
+/** The files every run writes (qtables/ too when its policy learns Q-tables), in README order. */
+export const RESULT_FILES = [
+  'config.json',
+  'summary.json',
+  'timing.json',
+  'steps.csv',
+  'nodes.csv',
+  'rewards.csv',
+] as const;
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
@@ -79,15 +88,16 @@ export function writeResults(
  * Saves the learnt 81 × 81 tables of the `limit` most active local nodes (most migrations in + out, ties
  * to the lower id) as little-endian float32 files `qtables/<table>.f32`, one table after another in
  * the order of `qtables/index.json`'s `nodes`. Writes nothing when the policy learns no tables.
+ * Returns whether it wrote them.
  */
 export function writeQTables(
   dir: string,
   policies: readonly (NodePolicy | undefined)[],
   nodes: readonly NodeRow[],
   limit: number,
-): void {
+): boolean {
   const first = policies.find((p) => p !== undefined);
-  if (limit <= 0 || !first?.tables) return;
+  if (limit <= 0 || !first?.tables) return false;
   const chosen = [...nodes]
     .filter((n) => policies[n.node] !== undefined) // nodes of remote node hosts are not here
     .sort(
@@ -120,6 +130,7 @@ export function writeQTables(
       levels: LEVEL_NAMES,
     }),
   );
+  return true;
 }
 
 export function writeTiming(dir: string, timing: Record<string, number>): void {

@@ -28,7 +28,12 @@ import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
 import type { Effects } from '../protocols/node-state.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
-import { buildAgents, preparePolicy, type NodeRunSpec } from '../nodes/build-agents.ts';
+import {
+  buildAgents,
+  buildAgentsInChunks,
+  preparePolicy,
+  type NodeRunSpec,
+} from '../nodes/build-agents.ts';
 import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/kafka-run.ts';
 import { KafkaDriver } from './kafka/driver.ts';
@@ -39,7 +44,10 @@ import { centralisedController, runControllerStep } from './centralised-runner.t
 export interface RunHooks {
   /** Called after every step with its row. */
   onStep?(row: StepRow): void;
-  /** Polled between steps; returning true ends the run early (the result is marked truncated). */
+  /**
+   * Polled between steps, after a yield to the event loop (so signal handlers have run); returning
+   * true ends the run early (the result is marked truncated, `stopReason` 'stopped').
+   */
   shouldStop?(): boolean;
 }
 
@@ -48,6 +56,8 @@ export interface SimulationHooks extends RunHooks {
   wrapTransport?(t: Transport<Message>): Transport<Message>;
   /** Observes each committed migration. */
   onMigration?(vm: number, from: number, to: number): void;
+  /** `Simulation.create`'s set-up progress: agents built so far, of `total`. */
+  onSetup?(built: number, total: number): void;
 }
 
 export interface SimulationResult {
@@ -59,6 +69,8 @@ export interface SimulationResult {
   truncated: boolean;
   /** Why the run stopped early, when a failure (not an interruption) ended it. */
   error?: string;
+  /** 'done': every step ran; 'stopped': `shouldStop` said so; 'error': see `error`. */
+  stopReason: 'done' | 'stopped' | 'error';
   agents: (PmAgent | undefined)[];
   datacenter: Datacenter;
 }
@@ -91,8 +103,11 @@ export class Simulation {
     const world = buildWorld(config, workload);
     const spec = nodeRunSpec(config, world);
     const prepared = await preparePolicy(spec);
-    if (config.transport !== 'kafka')
-      return new Simulation(config, workload, hooks, prepared, world);
+    if (config.transport !== 'kafka') {
+      const sim = new Simulation(config, workload, hooks, prepared, world, null, true);
+      await sim.buildDeferredAgents();
+      return sim;
+    }
     let sim: Simulation | undefined;
     const k = config.kafka;
     const driver = await KafkaDriver.open(
@@ -108,7 +123,8 @@ export class Simulation {
       (events, invalid) => sim!.applyEvents(events, invalid),
     );
     try {
-      sim = new Simulation(config, workload, hooks, prepared, world, driver);
+      sim = new Simulation(config, workload, hooks, prepared, world, driver, true);
+      await sim.buildDeferredAgents();
       await driver.startRun(spec, {
         steps: Math.min(config.steps, workload.maxSteps),
         roundsPerStep: config.roundsPerStep,
@@ -129,6 +145,7 @@ export class Simulation {
     readonly prepared: unknown = undefined,
     world: World = buildWorld(config, workload),
     private readonly kafka: KafkaDriver | null = null,
+    deferAgents = false,
   ) {
     const pms = config.pms;
     const dc = world.datacenter;
@@ -175,12 +192,29 @@ export class Simulation {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamUsedMb[vm]!,
     };
-    this.agents = buildAgents(nodeRunSpec(config, world), local, prepared, sensor, fx);
+    const spec = nodeRunSpec(config, world);
+    if (deferAgents) {
+      // Filled in place by buildDeferredAgents (the engine keeps this array).
+      this.agents = new Array<PmAgent | undefined>(pms);
+      this.deferred = () =>
+        buildAgentsInChunks(this.agents, spec, local, prepared, sensor, fx, (built, total) => {
+          hooks.onSetup?.(built, total);
+          return yieldToEventLoop();
+        });
+    } else this.agents = buildAgents(spec, local, prepared, sensor, fx);
     this.engine = new CycleEngine<Message>(this.agents, this.transport);
     this.controller = centralisedController(config, policyOptions(config), dc);
   }
 
   private readonly observer: Omit<Effects, 'send'>;
+  /** The agents still to build, when the constructor deferred them (`Simulation.create`). */
+  private deferred: (() => Promise<void>) | null = null;
+
+  /** Builds the deferred agents in chunks, yielding to the event loop between them. */
+  private async buildDeferredAgents(): Promise<void> {
+    await this.deferred?.();
+    this.deferred = null;
+  }
 
   /** A VM moved: the datacenter moves it (charging PDM unless a reference repack moved it), metrics count it. */
   private moved(vm: number, from: number, to: number, charged: boolean): void {
@@ -239,6 +273,9 @@ export class Simulation {
     let error: string | undefined;
     try {
       for (let step = 0; step < steps; step++) {
+        // The in-memory network never waits for I/O: without this yield a SIGINT handler would
+        // not run until the whole run had finished. One setImmediate per step costs microseconds.
+        await yieldToEventLoop();
         if (hooks.shouldStop?.()) {
           truncated = true;
           break;
@@ -259,7 +296,8 @@ export class Simulation {
       await this.kafka?.finish(error);
     }
     if (error === undefined) checkConservation(this.agents, this.datacenter);
-    return { ...this.result(truncated), ...(error === undefined ? {} : { error }) };
+    const stopReason = error !== undefined ? 'error' : truncated ? 'stopped' : 'done';
+    return { ...this.result(truncated), stopReason, ...(error === undefined ? {} : { error }) };
   }
 
   result(truncated: boolean): SimulationResult {
@@ -270,11 +308,15 @@ export class Simulation {
       nodes: this.metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
       rewards: this.metrics.rewards,
       truncated,
+      stopReason: truncated ? 'stopped' : 'done',
       agents: this.agents,
       datacenter: dc,
     };
   }
 }
+
+/** Lets pending I/O callbacks and signal handlers run before the synchronous work goes on. */
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function simulate(
   config: ExperimentConfig,

@@ -17,7 +17,8 @@ import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './co
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
 import { packageVersion } from './results.ts';
-import { cliParser, readJsonFile, runCli } from './cli-support.ts';
+import { cliParser, runCli } from './cli-support.ts';
+import { readConfigFile } from './config-file.ts';
 import { scenarioOptions } from './scenario-options.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -34,7 +35,11 @@ async function main(argv: string[]): Promise<number> {
     .option('save', { type: 'string', describe: 'directory to save the model to (required)' })
     .option('model', { type: 'string', describe: 'start from the model saved in this directory' })
     .option('placement', { type: 'string', choices: PLACEMENTS, describe: 'initial placement' })
-    .option('peer-sampling', { type: 'string', choices: ['uniform', 'cyclon'] })
+    .option('peer-sampling', {
+      type: 'string',
+      choices: ['uniform', 'cyclon'],
+      describe: 'peer sampling: uniform over peers believed awake, or Cyclon partial views',
+    })
     .option('seed', {
       type: 'number',
       describe: 'seed of the first episode; episode e uses seed + e (default 1)',
@@ -50,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   if (!(Number.isInteger(args.episodes) && args.episodes >= 1)) {
     throw new UserError(`--episodes must be a positive integer, got ${args.episodes}`);
   }
-  const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
+  const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
   const flags: ConfigOverrides = {
     policy: args.policy ?? 'dqn',
     pms: args.pms,

@@ -13,7 +13,7 @@ import { KAFKA_CACHE_DIR, KAFKA_DATA_DIR } from './local-broker.ts';
 
 const cacheDir = KAFKA_CACHE_DIR;
 const dataDir = KAFKA_DATA_DIR;
-const USAGE = 'usage: tsx experiments/kafka/broker-cli.ts start|stop|status';
+const USAGE = 'usage: npm run kafka:start | kafka:stop | kafka:status';
 
 /** The running broker per broker.json, dropping a stale file whose pid is gone. */
 function running() {

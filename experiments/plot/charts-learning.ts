@@ -215,7 +215,16 @@ export function rewardHistogramChart(runs: readonly LabelledRun[]): ChartSet {
           'Every learning reward of rewards.csv, binned: senders (φout) are paid most for emptying a lightly loaded PM, recipients (φin) for packing, and −40 for an offer that overloads them.',
         spec: top(title, 'all rewards of rewards.csv, by role', {
           data: { values },
-          facet: { column: { field: 'role', type: 'nominal', title: null, sort: ROLES } },
+          // Senders, then recipients: by name, descending. vega-lite 6.4 (the last release for
+          // Node 20) does not apply a sort array (ROLES) to this facet and put recipients first.
+          facet: {
+            column: {
+              field: 'role',
+              type: 'nominal',
+              title: null,
+              sort: 'descending',
+            },
+          },
           spec: {
             width: WIDTH / 2,
             height: HEIGHT,

@@ -86,7 +86,11 @@ function lineChart(
   };
 }
 
-const column = (k: keyof StepRecord) => (steps: readonly StepRecord[]) => steps.map((s) => s[k]);
+/** A steps.csv column that every step has (not the reward means, empty without rewards). */
+type CountedColumn = {
+  [K in keyof StepRecord]: StepRecord[K] extends number ? K : never;
+}[keyof StepRecord];
+const column = (k: CountedColumn) => (steps: readonly StepRecord[]) => steps.map((s) => s[k]);
 
 export const sleepingPmsChart = (runs: readonly LabelledRun[]): Chart =>
   lineChart(

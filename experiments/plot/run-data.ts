@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError, errnoWords } from '../../src/core/errors.ts';
 
 /** steps.csv columns the plots use; extra columns are allowed and ignored. */
 export const STEP_FIELDS = [
@@ -41,7 +41,16 @@ export const NODE_FIELDS = [
   'final_asleep',
 ] as const;
 
-export type StepRecord = Record<(typeof STEP_FIELDS)[number], number>;
+/** steps.csv columns left empty when the step had no sample to average (their count is 0). */
+export const STEP_MEAN_FIELDS = ['reward_out_mean', 'reward_in_mean'] as const;
+type StepMeanField = (typeof STEP_MEAN_FIELDS)[number];
+const STEP_COUNTED_FIELDS = STEP_FIELDS.filter(
+  (f): f is Exclude<(typeof STEP_FIELDS)[number], StepMeanField> =>
+    !(STEP_MEAN_FIELDS as readonly string[]).includes(f),
+);
+
+export type StepRecord = Record<Exclude<(typeof STEP_FIELDS)[number], StepMeanField>, number> &
+  Record<StepMeanField, number | null>;
 export type NodeRecord = Record<(typeof NODE_FIELDS)[number], number>;
 export interface RewardRecord {
   step: number;
@@ -117,7 +126,12 @@ export interface LabelledRun extends RunData {
 export function loadRun(dir: string): RunData {
   if (!existsSync(dir)) throw new UserError(`run directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a run directory`);
-  const steps = readCsv(join(dir, 'steps.csv'), STEP_FIELDS, []);
+  const steps: StepRecord[] = readCsv(
+    join(dir, 'steps.csv'),
+    STEP_COUNTED_FIELDS,
+    [],
+    STEP_MEAN_FIELDS,
+  );
   if (steps.length === 0) throw new UserError(`${join(dir, 'steps.csv')} has no data rows`);
   const rewardsFile = join(dir, 'rewards.csv');
   return {
@@ -192,7 +206,7 @@ function readText(file: string): string {
     throw new UserError(
       code === 'ENOENT'
         ? `${file} is missing; is ${dirname(file)} a run directory?`
-        : `cannot read ${file}: ${code ?? (e as Error).message}`,
+        : `cannot read ${file}: ${errnoWords(e)}`,
     );
   }
 }
@@ -216,22 +230,25 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
 
 /**
  * Reads a CSV with a header line (as csv-stringify writes the result files): `numeric` columns must
- * be finite numbers and `text` columns non-empty; any fault is one sentence naming file and line.
+ * be finite numbers, `text` columns non-empty, and `optional` columns numbers or empty (null); any
+ * fault is one sentence naming file and line.
  */
-export function readCsv<N extends string, T extends string>(
+export function readCsv<N extends string, T extends string, O extends string = never>(
   file: string,
   numeric: readonly N[],
   text: readonly T[],
-): (Record<N, number> & Record<T, string>)[] {
-  return parseCsv(readText(file), file, numeric, text);
+  optional: readonly O[] = [],
+): (Record<N, number> & Record<T, string> & Record<O, number | null>)[] {
+  return parseCsv(readText(file), file, numeric, text, optional);
 }
 
-export function parseCsv<N extends string, T extends string>(
+export function parseCsv<N extends string, T extends string, O extends string = never>(
   content: string,
   file: string,
   numeric: readonly N[],
   text: readonly T[],
-): (Record<N, number> & Record<T, string>)[] {
+  optional: readonly O[] = [],
+): (Record<N, number> & Record<T, string> & Record<O, number | null>)[] {
   let records: { record: string[]; info: { lines: number; raw?: string } }[];
   try {
     // Column counts are checked below, so that a short row gets our message with its line.
@@ -260,7 +277,8 @@ export function parseCsv<N extends string, T extends string>(
   };
   const numCols = numeric.map((n) => [n, index(n)] as const);
   const textCols = text.map((n) => [n, index(n)] as const);
-  const rows: (Record<N, number> & Record<T, string>)[] = [];
+  const optionalCols = optional.map((n) => [n, index(n)] as const);
+  const rows: (Record<N, number> & Record<T, string> & Record<O, number | null>)[] = [];
   for (const { record: cells, info } of records.slice(1)) {
     const at = `${file}:${info.lines}`;
     if (cells.length !== header.length) {
@@ -269,21 +287,24 @@ export function parseCsv<N extends string, T extends string>(
         `${at}: expected ${header.length} cells, got ${cells.length} ('${truncate(line)}')`,
       );
     }
-    const row = {} as Record<string, number | string>;
-    for (const [name, i] of numCols) {
-      const cell = cells[i]!;
+    const row = {} as Record<string, number | string | null>;
+    const number = (name: string, cell: string) => {
       const v = Number(cell);
       if (cell.trim() === '' || !Number.isFinite(v)) {
         throw new UserError(`${at}: ${name} is '${truncate(cell)}', not a number`);
       }
-      row[name] = v;
+      return v;
+    };
+    for (const [name, i] of numCols) row[name] = number(name, cells[i]!);
+    for (const [name, i] of optionalCols) {
+      row[name] = cells[i] === '' ? null : number(name, cells[i]!);
     }
     for (const [name, i] of textCols) {
       const cell = cells[i]!;
       if (cell === '') throw new UserError(`${at}: ${name} is empty`);
       row[name] = cell;
     }
-    rows.push(row as Record<N, number> & Record<T, string>);
+    rows.push(row as Record<N, number> & Record<T, string> & Record<O, number | null>);
   }
   return rows;
 }
@@ -302,9 +323,7 @@ function readQTables(dir: string): QTables | null {
     try {
       bytes = readFileSync(file);
     } catch (e) {
-      throw new UserError(
-        `cannot read ${file} (listed in ${indexFile}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      throw new UserError(`cannot read ${file} (listed in ${indexFile}): ${errnoWords(e)}`);
     }
     const expected = index.nodes.length * PAIRS * PAIRS * 4;
     if (bytes.length !== expected) {

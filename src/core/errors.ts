@@ -37,3 +37,31 @@ export class InvariantError extends QossipError {}
 export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new InvariantError(typeof message === 'string' ? message : message());
 }
+
+/** What the common errno codes mean for someone who named a file or directory. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EEXIST: 'a file or directory of that name already exists',
+  ENOTDIR: 'part of the path is a file, not a directory',
+  EISDIR: 'it is a directory, not a file',
+  ENOTEMPTY: 'the directory is not empty',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links in the path',
+};
+
+/**
+ * A failed file operation in words, e.g. "no such file or directory (ENOENT)": the errno code
+ * alone means little to a user. Unknown codes keep the system's own description.
+ */
+export function errnoWords(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code;
+  if (code === undefined) return String(err?.message ?? e);
+  const words = ERRNO_WORDS[code] ?? /^[A-Z]+: ([^,]+)/.exec(err.message ?? '')?.[1];
+  return words ? `${words} (${code})` : code;
+}

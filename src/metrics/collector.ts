@@ -18,9 +18,11 @@ export interface StepRow {
   slatah: number;
   pdm: number;
   messages: number;
-  rewardOutMean: number;
+  /** Mean φout reward of the step; null when the step had none (rewardOutCount 0). */
+  rewardOutMean: number | null;
   rewardOutCount: number;
-  rewardInMean: number;
+  /** Mean φin reward of the step; null when the step had none (rewardInCount 0). */
+  rewardInMean: number | null;
   rewardInCount: number;
 }
 
@@ -156,9 +158,9 @@ export class MetricsCollector {
       slatah: st.activeSeconds > 0 ? st.overloadSeconds / st.activeSeconds : 0,
       pdm: st.cpuRequestedMi > 0 ? st.cpuLostMi / st.cpuRequestedMi : 0,
       messages: s.messages,
-      rewardOutMean: s.out.n > 0 ? s.out.sum / s.out.n : 0,
+      rewardOutMean: s.out.n > 0 ? s.out.sum / s.out.n : null,
       rewardOutCount: s.out.n,
-      rewardInMean: s.in.n > 0 ? s.in.sum / s.in.n : 0,
+      rewardInMean: s.in.n > 0 ? s.in.sum / s.in.n : null,
       rewardInCount: s.in.n,
     };
     this.rows.push(row);

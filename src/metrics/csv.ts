@@ -5,7 +5,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { NodeRow, RewardRow, StepRow } from './collector.ts';
 
-export const STEP_COLUMNS: readonly [string, (r: StepRow) => number][] = [
+/** A mean of no samples is an empty cell: 0 would read as a real mean of zero. */
+const meanCell = (x: number | null) => (x === null ? '' : x);
+
+export const STEP_COLUMNS: readonly [string, (r: StepRow) => number | string][] = [
   ['step', (r) => r.step],
   ['active_pms', (r) => r.activePms],
   ['sleeping_pms', (r) => r.sleepingPms],
@@ -18,9 +21,9 @@ export const STEP_COLUMNS: readonly [string, (r: StepRow) => number][] = [
   ['slatah', (r) => r.slatah],
   ['pdm', (r) => r.pdm],
   ['messages', (r) => r.messages],
-  ['reward_out_mean', (r) => r.rewardOutMean],
+  ['reward_out_mean', (r) => meanCell(r.rewardOutMean)],
   ['reward_out_count', (r) => r.rewardOutCount],
-  ['reward_in_mean', (r) => r.rewardInMean],
+  ['reward_in_mean', (r) => meanCell(r.rewardInMean)],
   ['reward_in_count', (r) => r.rewardInCount],
 ];
 

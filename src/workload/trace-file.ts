@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceFormatError, UserError } from '../core/errors.ts';
+import { TraceFormatError, UserError, errnoWords } from '../core/errors.ts';
 
 /** A trace file's lines, without trailing blank ones; an unreadable file is a UserError. */
 export function readTraceLines(path: string): string[] {
@@ -12,9 +12,7 @@ export function readTraceLines(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(
-      `cannot read trace file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw new UserError(`cannot read trace file ${path}: ${errnoWords(e)}`);
   }
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
@@ -39,7 +37,7 @@ export function listTraceFiles(
     names = pick(readdirSync(dir));
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read ${kind} trace directory ${dir}: ${(e as Error).message}`);
+    throw new UserError(`cannot read ${kind} trace directory ${dir}: ${errnoWords(e)}`);
   }
   if (maxVms !== undefined) names = names.slice(0, maxVms);
   if (names.length === 0)

@@ -81,10 +81,19 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs a CLI script (path from the root, e.g. experiments/plot.ts) as a user would, uncoloured. */
 export function runScript(script: string, ...args: string[]) {
+  return runScriptWith({}, script, ...args);
+}
+
+/** `runScript` with more environment variables (`undefined` removes one). */
+export function runScriptWith(
+  env: Record<string, string | undefined>,
+  script: string,
+  ...args: string[]
+) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

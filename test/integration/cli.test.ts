@@ -1,5 +1,6 @@
 /** The experiment CLI as a user meets it: result files, one-sentence errors, no stack traces. */
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { ROOT, runScript } from '../helpers/fixtures.ts';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,11 @@ describe('experiment CLI', () => {
       'step,active_pms,sleeping_pms,overloaded_pms,lower_bound,migrations,sleeps,wakes,energy_kwh,slatah,pdm,messages,reward_out_mean,reward_out_count,reward_in_mean,reward_in_count',
     );
     expect(steps).toHaveLength(21);
+    // A step without rewards has no mean: an empty cell, not 0.
+    for (const row of steps.slice(1).map((l) => l.split(','))) {
+      expect(row[12] === '', row.join(',')).toBe(row[13] === '0');
+      expect(row[14] === '', row.join(',')).toBe(row[15] === '0');
+    }
     const nodes = readFileSync(join(out, 'nodes.csv'), 'utf8').trim().split('\n');
     expect(nodes[0]).toBe(
       'node,sleep_count,wake_count,steps_asleep,migrations_in,migrations_out,final_vms,final_asleep',
@@ -51,6 +57,68 @@ describe('experiment CLI', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const sleepSum = nodes.slice(1).reduce((a, l) => a + Number(l.split(',')[1]), 0);
     expect(sleepSum).toBe(summary.sleeps);
+  });
+
+  it('one PM, one VM, one step: singular words, and the results line names the files written', () => {
+    const out = join(tmp(), 'run');
+    const r = cli(
+      '--pms',
+      '1',
+      '--vms',
+      '1',
+      '--steps',
+      '1',
+      '--rounds-per-step',
+      '1',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('synthetic:diurnal · 1 PM · 1 VM · 1 step × 1 round ');
+    expect(r.stdout).not.toMatch(/invalid messages/); // shown only when there were some
+    expect(r.stdout).toMatch(
+      /results in .*\/run\/: config.json, summary.json, timing.json, steps.csv, nodes.csv, rewards.csv, qtables\/\n$/,
+    );
+  });
+
+  it('colour only on a terminal and without NO_COLOR; never in a pipe', () => {
+    const piped = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'experiments/experiment.ts',
+        '--pms',
+        '4',
+        '--steps',
+        '2',
+        '--out',
+        join(tmp(), 'p'),
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: undefined } },
+    );
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toMatch(/energy/);
+    expect(piped.stdout).not.toContain('\x1b');
+    // stdout on a terminal (util-linux `script`); stderr to /dev/null keeps the progress bar out.
+    const onTerminal = (env: Record<string, string | undefined>) =>
+      spawnSync(
+        'script',
+        [
+          '-qfec',
+          `${process.execPath} --import tsx experiments/experiment.ts --pms 4 --steps 2 --out ${join(tmp(), 't')} 2>/dev/null`,
+          '/dev/null',
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
+        },
+      ).stdout;
+    expect(onTerminal({})).toMatch(/\x1b\[90m/); // grey table borders
+    const noColour = onTerminal({ NO_COLOR: '1' });
+    expect(noColour).toMatch(/energy/);
+    expect(noColour).not.toContain('\x1b');
   });
 
   it('same seed ⇒ byte-identical summary.json', () => {
@@ -85,7 +153,7 @@ describe('experiment CLI', () => {
     [['--pms', '2', '--vms', '50'], /^qossip: cannot place 50 VMs on 2 PMs: RAM runs out/],
     [
       ['--config', '/nonexistent.json'],
-      /^qossip: cannot read config file \/nonexistent.json: ENOENT\n$/,
+      /^qossip: cannot read config file \/nonexistent.json: no such file or directory \(ENOENT\)\n$/,
     ],
   ])('%j fails with one clear sentence and exit code 1', (args, pattern) => {
     const r = cli(...args, '--out', join(tmp(), 'x'));

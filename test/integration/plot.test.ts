@@ -16,11 +16,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { launchChromium } from '../helpers/chromium.ts';
 import { decodePng, distinctColours, inkedPixels, pngSize } from '../unit/plot/png.ts';
 
 const SMALL = join(ROOT, 'test/fixtures/run-small');
 const SMALL_B = join(ROOT, 'test/fixtures/run-small-b');
-const CHROMIUM = '/usr/bin/chromium';
 
 const CHARTS: Record<string, string> = {
   'sleeping-pms': 'Sleeping PMs per step',
@@ -147,55 +147,44 @@ describe('plot CLI on a run without Q-tables', () => {
   });
 });
 
-const noChromium = !existsSync(CHROMIUM);
-if (noChromium && !process.env.CI) {
-  process.stderr.write(
-    `\n!!! SKIPPING the report-in-Chromium test: ${CHROMIUM} is missing (apt-get install -y chromium). Under CI=true it runs and fails instead. !!!\n\n`,
-  );
-}
-
 describe('report.html in headless Chromium', () => {
-  it.skipIf(noChromium && !process.env.CI)(
-    'renders offline with no console errors, every chart drawn, and a non-blank screenshot',
-    async () => {
-      const out = tmp();
-      const dir = join(out, 'a');
-      cpSync(SMALL, dir, { recursive: true });
-      expect(plot(dir, SMALL_B, '--out', out).code).toBe(0);
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-      try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const problems: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-        });
-        page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-        page.on('request', (q) => {
-          if (!q.url().startsWith('file:')) problems.push(`network: ${q.url()}`);
-        });
-        await page.goto(pathToFileURL(join(out, 'report.html')).href);
-        expect(problems).toEqual([]);
-        expect(await page.locator('figure > svg').count()).toBe(Object.keys(CHARTS).length);
-        // Every chart is laid out with a real size and its title is visible text.
-        const boxes = await page
-          .locator('figure > svg')
-          .evaluateAll((svgs) => svgs.map((s) => s.getBoundingClientRect().width));
-        expect(boxes.every((w) => w > 200)).toBe(true);
-        for (const title of Object.values(CHARTS)) {
-          await expect(page.locator('h2', { hasText: title }).count()).resolves.toBe(1);
-        }
-        await page.locator('#sleeping-pms figure').scrollIntoViewIfNeeded();
-        const shot = await page.screenshot({ fullPage: false });
-        const { rgba } = decodePng(shot);
-        expect(distinctColours(rgba)).toBeGreaterThan(20);
-        expect(inkedPixels(rgba)).toBeGreaterThan(10_000);
-        writeFileSync(join(out, 'screenshot.png'), shot);
-      } finally {
-        await browser.close();
+  it('renders offline with no console errors, every chart drawn, and a non-blank screenshot', async () => {
+    const out = tmp();
+    const dir = join(out, 'a');
+    cpSync(SMALL, dir, { recursive: true });
+    expect(plot(dir, SMALL_B, '--out', out).code).toBe(0);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+      page.on('request', (q) => {
+        if (!q.url().startsWith('file:')) problems.push(`network: ${q.url()}`);
+      });
+      await page.goto(pathToFileURL(join(out, 'report.html')).href);
+      expect(problems).toEqual([]);
+      expect(await page.locator('figure > svg').count()).toBe(Object.keys(CHARTS).length);
+      // Every chart is laid out with a real size and its title is visible text.
+      const boxes = await page
+        .locator('figure > svg')
+        .evaluateAll((svgs) => svgs.map((s) => s.getBoundingClientRect().width));
+      expect(boxes.every((w) => w > 200)).toBe(true);
+      for (const title of Object.values(CHARTS)) {
+        await expect(page.locator('h2', { hasText: title }).count()).resolves.toBe(1);
       }
-    },
-  );
+      await page.locator('#sleeping-pms figure').scrollIntoViewIfNeeded();
+      const shot = await page.screenshot({ fullPage: false });
+      const { rgba } = decodePng(shot);
+      expect(distinctColours(rgba)).toBeGreaterThan(20);
+      expect(inkedPixels(rgba)).toBeGreaterThan(10_000);
+      writeFileSync(join(out, 'screenshot.png'), shot);
+    } finally {
+      await browser.close();
+    }
+  });
 });
 
 describe('plot CLI errors', () => {

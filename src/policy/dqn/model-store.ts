@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, UserError } from '../../core/errors.ts';
+import { ConfigError, UserError, errnoWords } from '../../core/errors.ts';
 import type { Tf } from './backend.ts';
 import {
   FEATURE_COUNT,
@@ -170,7 +170,7 @@ function sameLayout(specs: WeightSpec[], names: string[], shapes: number[][]): b
 }
 
 function errCode(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  return errnoWords(e);
 }
 
 /** A network with the loaded weights (trainable, so a loaded model can be trained further). */

@@ -1,20 +1,14 @@
 /**
- * Where the Kafka tests find a broker: QOSSIP_KAFKA_BROKERS, else the broker `npm run kafka:start`
- * left running. Under CI a missing broker is an error (CI must start one); elsewhere the Kafka
- * tests are skipped with a loud message.
+ * The broker of this test run, from the Kafka project's global set-up (test/setup/kafka-broker.ts):
+ * QOSSIP_KAFKA_BROKERS, the `npm run kafka:start` broker, or one the set-up started.
  */
-import { localBrokerIfRunning } from '../../../experiments/kafka/local-broker.ts';
+import { inject } from 'vitest';
 
-export const KAFKA_BROKERS: string[] | undefined =
-  process.env.QOSSIP_KAFKA_BROKERS?.split(',') ?? localBrokerIfRunning();
+const broker = inject('kafka');
 
-if (!KAFKA_BROKERS) {
-  if (process.env.CI)
-    throw new Error('CI=true but no Kafka broker: .ci/run must start one (npm run kafka:start)');
-  console.warn(
-    '\n*** Kafka tests SKIPPED: no broker. Run `npm run kafka:start` (or set QOSSIP_KAFKA_BROKERS) ***\n',
-  );
-}
+export const KAFKA_BROKERS: string[] = broker.brokers;
+/** Data directory of the local broker (restartable by a test), or null for an external cluster. */
+export const KAFKA_DATA_DIR: string | null = broker.dataDir;
 
 let counter = 0;
 /** A run id unique to this test process and call, so tests never share topics. */

@@ -20,6 +20,17 @@ describe('render', () => {
     expect(svg).toContain('step (300 s each)');
   });
 
+  it.each(['reward-histogram', 'reward-means', 'reward-boxplot'])(
+    '%s: senders (φout) come before recipients (φin)',
+    async (name) => {
+      const svg = await renderSvg(buildCharts(runs).charts.find((c) => c.name === name)!.spec);
+      // vega lays out facet headers and axis labels in document order, left to right.
+      const at = (label: string) => svg.indexOf(`>${label}</text>`);
+      expect(at('senders (φout)')).toBeGreaterThan(0);
+      expect(at('senders (φout)')).toBeLessThan(at('recipients (φin)'));
+    },
+  );
+
   it.each([1, 1.25, 2])('rasterises at %d × the SVG size, with ink', async (scale) => {
     const svg = await renderSvg(sleepingPmsChart(runs).spec);
     const { width, height } = svgSize(svg);

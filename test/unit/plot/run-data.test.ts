@@ -157,6 +157,16 @@ describe('parseCsv', () => {
     ]);
   });
 
+  it('reads an empty optional cell (a mean of nothing) as null, and rejects a bad one', () => {
+    expect(parseCsv('n,m\n0,\n2,1.5\n', 'f.csv', ['n'], [], ['m'])).toEqual([
+      { n: 0, m: null },
+      { n: 2, m: 1.5 },
+    ]);
+    expect(message(() => parseCsv('n,m\n0,x\n', 'f.csv', ['n'], [], ['m']))).toBe(
+      "f.csv:2: m is 'x', not a number",
+    );
+  });
+
   it.each([
     ['', /^f\.csv is empty/],
     ['a\n1\n\n', /^f\.csv:3: a is '', not a number$/],

@@ -55,9 +55,10 @@ describe('dqn CLI', () => {
       '--model',
       model,
       '--out',
-      out,
+      join(tmp, 'run-bad'),
     );
     expect(bad.code).toBe(1);
+    expect(existsSync(join(tmp, 'run-bad'))).toBe(false); // a run that cannot start leaves nothing
     expect(bad.stderr).toBe(
       `qossip: the DQN model in ${model} was trained on features 'levels/81', but this version computes '${m.featureSchema}'; retrain it with npm run train\n`,
     );

@@ -125,7 +125,7 @@ describe('DQN model files', () => {
     const err = await prepare({ modelDir: missing }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(
-      `cannot read the DQN model ${join(missing, 'model.json')}: ENOENT`,
+      `cannot read the DQN model ${join(missing, 'model.json')}: no such file or directory (ENOENT)`,
     );
   });
 });

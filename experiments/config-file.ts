@@ -1,0 +1,44 @@
+/**
+ * `--config FILE`: a JSON object of config keys, such as a run's own config.json. A run's record
+ * (it has the `qossip` provenance key) replays that run: its provenance and the keys that belong
+ * to the invocation that made it, not to the experiment (where it wrote, which brokers and Kafka
+ * run id it used, which node hosts served it), are dropped, so a replay never writes over the
+ * original run or waits for node hosts that are long gone. Errors name the file and the key.
+ */
+import { UserError } from '../src/core/errors.ts';
+import { readJsonFile } from './cli-support.ts';
+import { checkConfigFile, type ConfigOverrides } from './config.ts';
+
+/** Keys of a run's record that only describe the invocation that made it. */
+const PER_INVOCATION: readonly (readonly string[])[] = [
+  ['out'],
+  ['kafka', 'brokers'],
+  ['kafka', 'run'],
+  ['kafka', 'remoteNodes'],
+];
+
+export function readConfigFile(path: string): ConfigOverrides {
+  const raw = readJsonFile(path, 'config file');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UserError(`config file ${path} must hold a JSON object of config keys`);
+  }
+  const values = structuredClone(raw) as Record<string, unknown>;
+  if ('qossip' in values) {
+    delete values.qossip;
+    for (const keyPath of PER_INVOCATION) dropKey(values, keyPath);
+  }
+  checkConfigFile(path, values);
+  return values as ConfigOverrides;
+}
+
+function dropKey(obj: Record<string, unknown>, keyPath: readonly string[]): void {
+  const [head, ...rest] = keyPath;
+  if (rest.length === 0) {
+    delete obj[head!];
+    return;
+  }
+  const inner = obj[head!];
+  if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+    dropKey(inner as Record<string, unknown>, rest);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The experiment's console summary: one table of the run's figures and the line naming the run
+ * directory's files. Colour (the table's grey borders) only on a terminal and never with NO_COLOR
+ * set (https://no-color.org), so piped output carries no escape codes.
+ */
+import Table from 'cli-table3';
+import type { Summary } from '../src/metrics/collector.ts';
+import type { ExperimentConfig } from './config.ts';
+import { policyKind } from './profiles.ts';
+
+/** Whether `stream` may carry ANSI colour codes. */
+export function colourAllowed(stream: NodeJS.WriteStream, env = process.env): boolean {
+  return stream.isTTY === true && !env.NO_COLOR;
+}
+
+/** "1 VM", "2 VMs". */
+export const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+export function summaryTable(
+  s: Summary,
+  c: ExperimentConfig,
+  seconds: number,
+  colour: boolean,
+): string {
+  const pct = (x: number) => `${(100 * x).toFixed(3)} %`;
+  const t = new Table({
+    head: ['metric', 'value'],
+    style: colour ? { head: [] } : { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  const kind = policyKind(c.policy);
+  t.push(
+    [
+      'workload',
+      `${c.workload} · ${plural(c.pms, 'PM')} · ${plural(s.vms, 'VM')} · ${plural(s.steps, 'step')} × ${plural(c.roundsPerStep, 'round')}`,
+    ],
+    [
+      'policy',
+      `${c.policy} (${kind === 'gossip' ? '' : `${kind}, `}seed ${c.seed})` +
+        (c.profile === 'default' ? '' : ` · profile ${c.profile}`),
+    ],
+    ['energy', `${s.energyKWh.toFixed(2)} kWh`],
+    [
+      'active PMs (mean)',
+      `${s.activePmsMean.toFixed(1)} = ${s.activeToLowerBound.toFixed(3)} × lower bound ${s.lowerBoundMean.toFixed(1)}`,
+    ],
+    ['sleeping PMs', `mean ${s.sleepingPmsMean.toFixed(1)}, at end ${s.sleepingPmsFinal}`],
+    ['migrations', `${s.migrations}`],
+    ['sleeps / wakes', `${s.sleeps} / ${s.wakes}`],
+    ['SLATAH', pct(s.slatah)],
+    ['PDM', pct(s.pdm)],
+    ['SLAV', s.slav.toExponential(3)],
+    ['ESV', s.esv.toExponential(3)],
+    ['messages', `${s.messages} (${plural(s.exchanges, 'exchange')})`],
+  );
+  // Malformed messages only arrive over Kafka; a row of zeros would only be noise.
+  if (s.invalidMessages > 0) t.push(['invalid messages', `${s.invalidMessages} (dropped)`]);
+  t.push(['wall time', `${seconds.toFixed(2)} s (simulation)`]);
+  return t.toString();
+}
+
+/** "results in DIR/: config.json, …", naming exactly the files written. */
+export function resultsLine(dir: string, files: readonly string[]): string {
+  return `results in ${dir}/: ${files.join(', ')}`;
+}
