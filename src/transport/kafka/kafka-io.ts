@@ -1,14 +1,35 @@
 /**
  * The Kafka edge: the only module that imports kafkajs (lazily, so a plain run never loads it).
- * Connects one admin, one producer and one consumer per OS process, creates topics in chunks,
- * and turns kafkajs failures into typed errors with one clear sentence (retries live here only).
+ * Connects one admin, one producer and one consumer per OS process, creates topics in parallel
+ * batches, cuts records into requests the broker accepts, and is the one retry layer: every
+ * operation is retried with back-off within one budget (kafkajs' producer retries are off), a
+ * refusal that retrying cannot fix fails at once, and each failure is one typed sentence.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { QossipError, UserError } from '../../core/errors.ts';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from 'kafkajs';
 import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
+import {
+  KafkaUnavailableError,
+  isBug,
+  refusalOf,
+  refused,
+  unavailable,
+  unreachable,
+} from './kafka-errors.ts';
+import { DEFAULT_MAX_BATCH_BYTES, splitIntoRequests, type KafkaRecord } from './record-batches.ts';
 
-/** Kafka could not be reached or refused an operation; `retriable` says whether trying again may help. */
-export class KafkaUnavailableError extends UserError {}
+export { KafkaRefusedError, KafkaUnavailableError } from './kafka-errors.ts';
+export type { KafkaRecord } from './record-batches.ts';
+
+/** How qossip logs in to brokers that require it: SASL, TLS, or both. */
+export interface KafkaSecurity {
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+  /** TLS to every broker: PEM texts (not paths); no `ca`: the system's CAs. */
+  tls?: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized?: boolean };
+}
 
 export interface KafkaIoOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -16,22 +37,38 @@ export interface KafkaIoOptions {
   clientId: string;
   /** Consumer group id; unique per process and run, so every process reads its topics from the start. */
   groupId: string;
+  security?: KafkaSecurity;
   /** TCP connect timeout per attempt, in ms. */
   connectionTimeoutMs?: number;
   /** Request timeout, in ms. */
   requestTimeoutMs?: number;
-  /** Retries of a failed request before giving up (kafkajs' exponential back-off). */
+  /** Retries of the consumer's own requests (kafkajs' exponential back-off; the producer has none). */
   retries?: number;
   /** Longest a consumer fetch waits for data, in ms (latency vs. busy polling). */
   maxWaitTimeInMs?: number;
-  /** How long a failed publish is retried (e.g. across a broker restart), in ms. */
-  sendRetryMs?: number;
+  /**
+   * Longest any one edge operation (a publish, creating topics, joining) takes, retries and
+   * back-off included, in ms; default 60000 (a broker restart or leader election takes seconds).
+   */
+  retryBudgetMs?: number;
+  /** Largest record batch per partition, in bytes; default: the broker's `message.max.bytes`. */
+  maxBatchBytes?: number;
   clock?: Clock;
 }
 
-export interface KafkaRecord {
-  topic: string;
-  value: string;
+/** A topic and its partition count (default 1). */
+export type TopicSpec = string | { topic: string; partitions: number };
+
+/** Topics per create or delete request, and requests in flight at once. */
+const TOPICS_PER_REQUEST = 250;
+const REQUESTS_IN_FLIGHT = 4;
+
+/** The kafkajs client options for `security`. */
+export function kafkaSecurityConfig(security: KafkaSecurity | undefined): Partial<KafkaConfig> {
+  const out: Partial<KafkaConfig> = {};
+  if (security?.tls) out.ssl = { ...security.tls };
+  if (security?.sasl) out.sasl = { ...security.sasl } as KafkaConfig['sasl'];
+  return out;
 }
 
 /** Connected clients of one process. */
@@ -43,7 +80,9 @@ export class KafkaIo {
     readonly consumer: Consumer,
     readonly brokers: readonly string[],
     private readonly groupId: string,
-    private readonly sendRetryMs: number,
+    readonly retryBudgetMs: number,
+    /** Largest record batch the brokers accept per partition, in bytes. */
+    readonly maxBatchBytes: number,
     private readonly clock: Clock,
   ) {}
 
@@ -56,24 +95,27 @@ export class KafkaIo {
       brokers: o.brokers,
       connectionTimeout: o.connectionTimeoutMs ?? 3000,
       requestTimeout: o.requestTimeoutMs ?? 30_000,
-      // Few retries on the first contact, so a wrong address fails in about a second; the
-      // producer and consumer below retry longer (a broker restart takes seconds).
+      // Few retries on the first contact and on metadata, so a wrong address fails in about a
+      // second; longer outages are the edge's loop's business, under its budget.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
       logLevel: logLevel.NOTHING,
+      ...kafkaSecurityConfig(o.security),
     });
     const admin = kafka.admin();
     try {
       await admin.connect();
     } catch (e) {
-      throw unreachable(o.brokers, e);
+      throw unreachable(o.brokers, e, o.security?.sasl !== undefined);
     }
-    const retry = { retries: o.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5000 };
     const producer = kafka.producer({
-      retry,
+      // Off: the edge retries each publish within its budget. kafkajs' own retries (up to
+      // 8 × 5 s) inside that loop made the total exceed it (118 s and 131 s against 60 s).
+      retry: { retries: 0 },
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: false,
     });
+    const retry = { retries: o.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5000 };
     const consumer = kafka.consumer({
       groupId: o.groupId,
       maxWaitTimeInMs: o.maxWaitTimeInMs ?? 20,
@@ -85,12 +127,17 @@ export class KafkaIo {
       allowAutoTopicCreation: false,
       retry,
     });
+    let maxBatchBytes: number;
     try {
+      // A metadata request, not just a connection: a broker that requires SASL accepts an
+      // unauthenticated connection and closes it at the first real request.
+      const { brokers } = await admin.describeCluster();
+      maxBatchBytes = o.maxBatchBytes ?? (await brokerMaxBatchBytes(admin, brokers));
       await producer.connect();
       await consumer.connect();
     } catch (e) {
-      await admin.disconnect().catch(() => {});
-      throw unreachable(o.brokers, e);
+      await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+      throw unreachable(o.brokers, e, o.security?.sasl !== undefined);
     }
     return new KafkaIo(
       kafka,
@@ -99,35 +146,49 @@ export class KafkaIo {
       consumer,
       o.brokers,
       o.groupId,
-      o.sendRetryMs ?? 60_000,
+      o.retryBudgetMs ?? 60_000,
+      maxBatchBytes,
       o.clock ?? realClock,
     );
   }
 
-  /** Creates topics that do not exist yet (1 partition each), `chunk` per request; idempotent. */
-  async ensureTopics(topics: readonly string[], chunk = 200): Promise<void> {
-    const missing = async () => {
-      const existing = new Set(await this.admin.listTopics());
-      return topics.filter((t) => !existing.has(t));
-    };
+  /** The topics of `topics` that the cluster does not list. */
+  private async missing(topics: readonly string[]): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  }
+
+  /**
+   * Creates the topics that do not exist yet, in requests of TOPICS_PER_REQUEST topics, several
+   * in flight; idempotent. Resolves once every partition has a leader.
+   */
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    const specs = topics.map((t) => (typeof t === 'string' ? { topic: t, partitions: 1 } : t));
+    const names = specs.map((s) => s.topic);
     await this.retrying('cannot create topics', async () => {
-      const todo = await missing();
-      for (let i = 0; i < todo.length; i += chunk) {
-        await this.admin
+      const todo = new Set(await this.missing(names));
+      const chunks = chunk(
+        specs.filter((s) => todo.has(s.topic)),
+        TOPICS_PER_REQUEST,
+      );
+      await inParallel(chunks, REQUESTS_IN_FLIGHT, (c) =>
+        this.admin
           .createTopics({
             waitForLeaders: true,
-            topics: todo
-              .slice(i, i + chunk)
-              .map((topic) => ({ topic, numPartitions: 1, replicationFactor: -1 })),
+            topics: c.map((s) => ({
+              topic: s.topic,
+              numPartitions: s.partitions,
+              replicationFactor: -1,
+            })),
           })
           .catch(async (e: unknown) => {
             // Another process may have created some of them meanwhile: only a real gap is an error.
-            if ((await missing()).length > 0) throw e;
-          });
-      }
+            if ((await this.missing(c.map((s) => s.topic))).length > 0) throw e;
+          }),
+      );
       // Every partition must have a leader before anyone subscribes: a consumer group assigns
       // only the partitions it can see, and a topic without a leader would be silently missed.
-      const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+      const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: names });
       const leaderless = meta.filter(
         (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
       );
@@ -135,37 +196,78 @@ export class KafkaIo {
     });
   }
 
-  /** Sends records in one batch (one request per broker), acked by the leader. */
+  /**
+   * Publishes records in order, acked by the leader: in as few requests as the broker's batch
+   * limit allows (one per broker each), all within one retry budget.
+   */
   async send(records: readonly KafkaRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byTopic = new Map<string, { value: string }[]>();
-    for (const r of records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push({ value: r.value });
+    const deadline = this.clock.now() + this.retryBudgetMs;
+    for (const request of splitIntoRequests(records, this.maxBatchBytes)) {
+      const byTopic = new Map<string, { value: string; key?: string }[]>();
+      for (const r of request) {
+        let list = byTopic.get(r.topic);
+        if (!list) byTopic.set(r.topic, (list = []));
+        list.push(r.key === undefined ? { value: r.value } : { key: r.key, value: r.value });
+      }
+      const batch = {
+        acks: 1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      };
+      // A request partly written before a failure is sent again; receivers drop duplicates.
+      await this.retrying('cannot publish to Kafka', () => this.producer.sendBatch(batch), {
+        deadline,
+        topics: [...byTopic.keys()],
+      });
     }
-    const batch = {
-      acks: 1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    };
-    // A batch that was partly written before a failure is sent again; receivers drop duplicates.
-    await this.retrying('cannot publish to Kafka', () => this.producer.sendBatch(batch));
   }
 
   /**
-   * Runs `fn`, retrying any failure with exponential back-off for `sendRetryMs` (a broker restart
-   * or a topic's leader election takes seconds). Retries live here, at the edge, and nowhere else.
+   * Runs `fn` until it succeeds, with exponential back-off, until `deadline` (default: the
+   * budget from now). An attempt still running at the deadline is abandoned (its late success is
+   * harmless: receivers drop duplicates). A refusal that retrying cannot fix fails at once; so
+   * does an unknown topic once a listing confirms it is gone. The one retry loop of qossip.
    */
-  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const deadline = this.clock.now() + this.sendRetryMs;
+  private async retrying<T>(
+    what: string,
+    fn: () => Promise<T>,
+    o: { deadline?: number; topics?: readonly string[] } = {},
+  ): Promise<T> {
+    const budget = this.retryBudgetMs;
+    const deadline = o.deadline ?? this.clock.now() + budget;
+    let last: unknown;
     for (let attempt = 0; ; attempt++) {
+      const left = deadline - this.clock.now();
+      if (left <= 0) throw unavailable(what, budget, last);
       try {
-        return await fn();
+        return await this.within(fn(), left);
       } catch (e) {
-        if (this.clock.now() >= deadline) throw kafkaFailure(what, e);
-        await new Promise<void>((r) => this.clock.schedule(Math.min(2000, 50 * 2 ** attempt), r));
+        if (e === TIMED_OUT) throw unavailable(what, budget, last);
+        if (isBug(e)) throw e;
+        last = e;
+        const r = refusalOf(e);
+        if (r?.kind === 'unknown-topic') {
+          const gone = o.topics ? await this.missing(o.topics).catch(() => []) : [];
+          if (gone.length > 0) throw refused(what, r, e, gone[0]);
+        } else if (r) {
+          throw refused(what, r, e);
+        }
+        const pause = Math.min(2000, 50 * 2 ** attempt, deadline - this.clock.now());
+        if (pause > 0) await new Promise<void>((res) => this.clock.schedule(pause, res));
       }
     }
+  }
+
+  /** `p`, or a rejection with TIMED_OUT after `ms`; a late rejection of `p` is ignored. */
+  private within<T>(p: Promise<T>, ms: number): Promise<T> {
+    p.catch(() => {});
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.clock.schedule(ms, () => reject(TIMED_OUT));
+      p.then(
+        (v) => (cancel(), resolve(v)),
+        (e: unknown) => (cancel(), reject(e)),
+      );
+    });
   }
 
   /**
@@ -177,8 +279,10 @@ export class KafkaIo {
     onRecord: (topic: string, value: string) => void,
   ): Promise<void> {
     // Just-created topics may not have a leader yet: subscribing is retried like any edge call.
-    await this.retrying('cannot subscribe to Kafka topics', () =>
-      this.consumer.subscribe({ topics: [...topics], fromBeginning: true }),
+    await this.retrying(
+      'cannot subscribe to Kafka topics',
+      () => this.consumer.subscribe({ topics: [...topics], fromBeginning: true }),
+      { topics },
     );
     // A broker's first consumer group ever makes Kafka create __consumer_offsets; until then
     // every coordinator lookup fails, and kafkajs treats that as fatal and stops the consumer for
@@ -195,7 +299,12 @@ export class KafkaIo {
       arrivals.notify();
     });
     const offCrash = this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) crashed = kafkaFailure('the Kafka consumer stopped', e.payload.error);
+      if (!e.payload.restart) {
+        const r = refusalOf(e.payload.error);
+        crashed = r
+          ? refused('the Kafka consumer stopped', r, e.payload.error)
+          : unavailable('the Kafka consumer stopped', 0, e.payload.error);
+      }
       arrivals.notify();
     });
     const off = () => {
@@ -212,7 +321,7 @@ export class KafkaIo {
       });
     } catch (e) {
       off();
-      throw kafkaFailure('cannot consume Kafka topics', e);
+      throw unavailable('cannot consume Kafka topics', 0, e);
     }
     try {
       await arrivals.until(
@@ -220,10 +329,10 @@ export class KafkaIo {
           if (crashed !== null) throw crashed;
           return joined ? true : null;
         },
-        this.sendRetryMs,
+        this.retryBudgetMs,
         () =>
           new KafkaUnavailableError(
-            `Kafka at ${this.brokers.join(',')} did not let the consumer join its group within ${Math.round(this.sendRetryMs / 1000)} s`,
+            `Kafka at ${this.brokers.join(',')} did not let the consumer join its group within ${Math.round(this.retryBudgetMs / 1000)} s`,
             { retriable: true },
           ),
       );
@@ -232,8 +341,36 @@ export class KafkaIo {
     }
   }
 
+  /**
+   * Deletes topics (those already gone are fine), in parallel requests, within one budget.
+   * Throws a sentence naming how many are left when the cluster would not delete them.
+   */
   async deleteTopics(topics: readonly string[]): Promise<void> {
-    if (topics.length > 0) await this.admin.deleteTopics({ topics: [...topics] }).catch(() => {});
+    if (topics.length === 0) return;
+    const deadline = this.clock.now() + this.retryBudgetMs;
+    try {
+      await this.retrying(
+        'cannot delete topics',
+        async () => {
+          const gone = new Set(await this.missing(topics));
+          const left = topics.filter((t) => !gone.has(t));
+          await inParallel(chunk(left, TOPICS_PER_REQUEST), REQUESTS_IN_FLIGHT, (c) =>
+            this.admin.deleteTopics({ topics: c }),
+          );
+        },
+        { deadline },
+      );
+    } catch (e) {
+      const left = await this.missing(topics).then(
+        (gone) => topics.length - gone.length,
+        () => topics.length,
+      );
+      const msg = (e as Error).message.replace(/^cannot delete topics:? ?/, '');
+      throw new KafkaUnavailableError(
+        `could not delete ${left} of ${topics.length} topics (${msg})`,
+        { cause: e, retriable: true },
+      );
+    }
   }
 
   /** Disconnects every client; never throws. */
@@ -246,20 +383,49 @@ export class KafkaIo {
   }
 }
 
-function reason(e: unknown): string {
-  const err = e as { message?: string; cause?: unknown; originalError?: { message?: string } };
-  const inner =
-    err.originalError?.message ?? (err.cause as { message?: string } | undefined)?.message;
-  return (inner ?? err.message ?? String(e)).replace(/\.$/, '');
+/** The rejection of an attempt that outlived its deadline. */
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * The smallest `message.max.bytes` of the cluster's brokers, which bounds every partition's record
+ * batch (qossip creates its topics without overrides); Kafka's default when it cannot be read
+ * (e.g. a user without DescribeConfigs rights).
+ */
+async function brokerMaxBatchBytes(admin: Admin, brokers: { nodeId: number }[]): Promise<number> {
+  try {
+    const kafkajs = await import('kafkajs');
+    const { ConfigResourceTypes } = kafkajs.default ?? kafkajs;
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: brokers.map((b) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(b.nodeId),
+        configNames: ['message.max.bytes'],
+      })),
+    });
+    const values = resources.flatMap((r) => r.configEntries.map((c) => Number(c.configValue)));
+    const ok = values.filter((v) => Number.isInteger(v) && v > 0);
+    return ok.length > 0 ? Math.min(...ok) : DEFAULT_MAX_BATCH_BYTES;
+  } catch {
+    return DEFAULT_MAX_BATCH_BYTES;
+  }
 }
 
-function unreachable(brokers: readonly string[], e: unknown): KafkaUnavailableError {
-  return new KafkaUnavailableError(
-    `cannot reach Kafka at ${brokers.join(',')} (${reason(e)}); start a local broker with \`npm run kafka:start\` or pass --brokers host:port`,
-    { cause: e, retriable: true },
-  );
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
-function kafkaFailure(what: string, e: unknown): QossipError {
-  return new KafkaUnavailableError(`${what}: ${reason(e)}`, { cause: e, retriable: true });
+/** Runs `fn` over `items` with at most `width` running at once; rejects with the first failure. */
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
