@@ -27,13 +27,16 @@ import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } fr
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
+import { kafkaSecurityOverrides, withKafkaSecurityFlags } from './kafka/kafka-security.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await scenarioOptions(
-    cliParser(
-      argv,
-      'npm run experiment --',
-      '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+  const args = await withKafkaSecurityFlags(
+    scenarioOptions(
+      cliParser(
+        argv,
+        'npm run experiment --',
+        '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+      ),
     ),
   )
     .option('policy', {
@@ -97,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     .parseAsync();
 
   const fromFile = args.config === undefined ? {} : readJsonFile(args.config, 'config file');
+  const localBroker = localBrokerIfRunning();
   const flags: ConfigOverrides = {
     pms: args.pms,
     vms: args.vms,
@@ -113,10 +117,11 @@ async function main(argv: string[]): Promise<number> {
     dqn: { modelDir: args.model },
     transport: args.transport as ExperimentConfig['transport'] | undefined,
     kafka: {
-      brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBrokerIfRunning(),
+      brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBroker,
       run: args.run,
       remoteNodes: args['remote-nodes']?.split(',').map((r) => r.trim()),
       keepTopics: args['keep-topics'],
+      ...kafkaSecurityOverrides(args, args.brokers === undefined && localBroker !== undefined),
     },
   };
   const config = resolveConfig(
@@ -255,6 +260,8 @@ function printSummary(
     ['SLAV', s.slav.toExponential(3)],
     ['ESV', s.esv.toExponential(3)],
     ['messages', `${s.messages} (${s.exchanges} exchanges)`],
+    // Only when some were dropped: malformed or forged records over Kafka, rejected messages.
+    ...(s.invalidMessages > 0 ? [['invalid messages', `${s.invalidMessages} dropped`]] : []),
     ['wall time', `${seconds.toFixed(2)} s (simulation)`],
   );
   process.stdout.write(`${t.toString()}\n`);

@@ -365,9 +365,8 @@ export class KafkaIo {
         (gone) => topics.length - gone.length,
         () => topics.length,
       );
-      const msg = (e as Error).message.replace(/^cannot delete topics:? ?/, '');
       throw new KafkaUnavailableError(
-        `could not delete ${left} of ${topics.length} topics (${msg})`,
+        `${left} of ${topics.length} topics were left behind: ${(e as Error).message}`,
         { cause: e, retriable: true },
       );
     }
