@@ -37,6 +37,8 @@ export interface KafkaDriverOptions {
   keepTopics: boolean;
   /** SASL and TLS for the brokers; absent: none. */
   security?: KafkaSecurity | undefined;
+  /** Longest any Kafka operation is retried, in ms (default: the edge's 60 s). */
+  retryBudgetMs?: number;
   /** Told when cleaning up failed (topics left behind); default: a line on stderr. */
   onWarning?: (line: string) => void;
 }
@@ -81,6 +83,7 @@ export class KafkaDriver {
       clientId: `qossip-driver-${o.run}`,
       groupId: `qossip.${o.run}.driver`,
       ...(o.security ? { security: o.security } : {}),
+      ...(o.retryBudgetMs ? { retryBudgetMs: o.retryBudgetMs } : {}),
     });
     let driver: KafkaDriver | undefined;
     let allTopics: string[] = [];

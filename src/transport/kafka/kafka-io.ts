@@ -9,13 +9,13 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } 
 import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
 import {
   KafkaUnavailableError,
-  isBug,
   refusalOf,
   refused,
   unavailable,
   unreachable,
 } from './kafka-errors.ts';
-import { DEFAULT_MAX_BATCH_BYTES, splitIntoRequests, type KafkaRecord } from './record-batches.ts';
+import { retryWithinBudget } from './edge-retry.ts';
+import { brokerMaxBatchBytes, splitIntoRequests, type KafkaRecord } from './record-batches.ts';
 
 export { KafkaRefusedError, KafkaUnavailableError } from './kafka-errors.ts';
 export type { KafkaRecord } from './record-batches.ts';
@@ -73,6 +73,13 @@ export function kafkaSecurityConfig(security: KafkaSecurity | undefined): Partia
 
 /** Connected clients of one process. */
 export class KafkaIo {
+  /**
+   * Topics this producer has written to. kafkajs refreshes the metadata of all of them before
+   * every publish, so one deleted topic fails every later publish: an unknown-topic error is
+   * checked against all of them.
+   */
+  private readonly written = new Set<string>();
+
   private constructor(
     readonly kafka: Kafka,
     readonly admin: Admin,
@@ -214,59 +221,27 @@ export class KafkaIo {
         acks: 1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       };
+      for (const topic of byTopic.keys()) this.written.add(topic);
       // A request partly written before a failure is sent again; receivers drop duplicates.
       await this.retrying('cannot publish to Kafka', () => this.producer.sendBatch(batch), {
         deadline,
-        topics: [...byTopic.keys()],
+        topics: this.written,
       });
     }
   }
 
-  /**
-   * Runs `fn` until it succeeds, with exponential back-off, until `deadline` (default: the
-   * budget from now). An attempt still running at the deadline is abandoned (its late success is
-   * harmless: receivers drop duplicates). A refusal that retrying cannot fix fails at once; so
-   * does an unknown topic once a listing confirms it is gone. The one retry loop of qossip.
-   */
-  private async retrying<T>(
+  /** Runs `fn` within the edge's retry budget (see edge-retry.ts). */
+  private retrying<T>(
     what: string,
     fn: () => Promise<T>,
-    o: { deadline?: number; topics?: readonly string[] } = {},
+    o: { deadline?: number; topics?: Iterable<string> } = {},
   ): Promise<T> {
-    const budget = this.retryBudgetMs;
-    const deadline = o.deadline ?? this.clock.now() + budget;
-    let last: unknown;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - this.clock.now();
-      if (left <= 0) throw unavailable(what, budget, last);
-      try {
-        return await this.within(fn(), left);
-      } catch (e) {
-        if (e === TIMED_OUT) throw unavailable(what, budget, last);
-        if (isBug(e)) throw e;
-        last = e;
-        const r = refusalOf(e);
-        if (r?.kind === 'unknown-topic') {
-          const gone = o.topics ? await this.missing(o.topics).catch(() => []) : [];
-          if (gone.length > 0) throw refused(what, r, e, gone[0]);
-        } else if (r) {
-          throw refused(what, r, e);
-        }
-        const pause = Math.min(2000, 50 * 2 ** attempt, deadline - this.clock.now());
-        if (pause > 0) await new Promise<void>((res) => this.clock.schedule(pause, res));
-      }
-    }
-  }
-
-  /** `p`, or a rejection with TIMED_OUT after `ms`; a late rejection of `p` is ignored. */
-  private within<T>(p: Promise<T>, ms: number): Promise<T> {
-    p.catch(() => {});
-    return new Promise<T>((resolve, reject) => {
-      const cancel = this.clock.schedule(ms, () => reject(TIMED_OUT));
-      p.then(
-        (v) => (cancel(), resolve(v)),
-        (e: unknown) => (cancel(), reject(e)),
-      );
+    const topics = o.topics;
+    return retryWithinBudget(what, fn, {
+      clock: this.clock,
+      budgetMs: this.retryBudgetMs,
+      ...(o.deadline === undefined ? {} : { deadline: o.deadline }),
+      ...(topics ? { goneTopics: () => this.missing([...topics]) } : {}),
     });
   }
 
@@ -379,34 +354,6 @@ export class KafkaIo {
       this.producer.disconnect(),
       this.admin.disconnect(),
     ]);
-  }
-}
-
-/** The rejection of an attempt that outlived its deadline. */
-const TIMED_OUT = Symbol('timed out');
-
-/**
- * The smallest `message.max.bytes` of the cluster's brokers, which bounds every partition's record
- * batch (qossip creates its topics without overrides); Kafka's default when it cannot be read
- * (e.g. a user without DescribeConfigs rights).
- */
-async function brokerMaxBatchBytes(admin: Admin, brokers: { nodeId: number }[]): Promise<number> {
-  try {
-    const kafkajs = await import('kafkajs');
-    const { ConfigResourceTypes } = kafkajs.default ?? kafkajs;
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: brokers.map((b) => ({
-        type: ConfigResourceTypes.BROKER,
-        name: String(b.nodeId),
-        configNames: ['message.max.bytes'],
-      })),
-    });
-    const values = resources.flatMap((r) => r.configEntries.map((c) => Number(c.configValue)));
-    const ok = values.filter((v) => Number.isInteger(v) && v > 0);
-    return ok.length > 0 ? Math.min(...ok) : DEFAULT_MAX_BATCH_BYTES;
-  } catch {
-    return DEFAULT_MAX_BATCH_BYTES;
   }
 }
 

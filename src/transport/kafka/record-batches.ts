@@ -4,6 +4,7 @@
  * at 10⁴ PMs (1.7 MB) cannot go in one request. A general mechanism at the edge: any caller's
  * records are cut, in order, into requests whose bytes per topic stay below the limit.
  */
+import type { Admin } from 'kafkajs';
 import { KafkaRefusedError } from './kafka-errors.ts';
 
 export interface KafkaRecord {
@@ -67,4 +68,32 @@ export function splitIntoRequests(
   }
   if (cur.length > 0) out.push(cur);
   return out;
+}
+
+/**
+ * The smallest `message.max.bytes` of the cluster's brokers, which bounds every partition's record
+ * batch (qossip creates its topics without overrides); Kafka's default when it cannot be read
+ * (e.g. a user without DescribeConfigs rights).
+ */
+export async function brokerMaxBatchBytes(
+  admin: Admin,
+  brokers: { nodeId: number }[],
+): Promise<number> {
+  try {
+    const kafkajs = await import('kafkajs');
+    const { ConfigResourceTypes } = kafkajs.default ?? kafkajs;
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: brokers.map((b) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(b.nodeId),
+        configNames: ['message.max.bytes'],
+      })),
+    });
+    const values = resources.flatMap((r) => r.configEntries.map((c) => Number(c.configValue)));
+    const ok = values.filter((v) => Number.isInteger(v) && v > 0);
+    return ok.length > 0 ? Math.min(...ok) : DEFAULT_MAX_BATCH_BYTES;
+  } catch {
+    return DEFAULT_MAX_BATCH_BYTES;
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * Kafka against a real broker, in one file so that its tests run one after another (the last one
- * restarts the broker). First the transport conformance suite; then whole runs: Kafka and
- * in-memory runs give identical summaries, a driver and a separate node-host process complete a
- * run together, a garbled record is counted and ignored, a wrong broker address fails fast with
- * one sentence, and a broker restart mid-run is survived.
+ * Kafka against a real broker, in one file so that its tests run one after another. First the
+ * transport conformance suite; then whole runs: Kafka and in-memory runs give identical
+ * summaries, a driver and a separate node-host process complete a run together, a garbled record
+ * is counted and ignored, a wrong broker address fails fast with one sentence. Broker restarts
+ * mid-run are in broker-control.test.ts, on a broker of that test's own.
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,8 +15,8 @@ import { makeWorkload } from '../../../experiments/workloads.ts';
 import { KafkaIo } from '../../../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../../../src/transport/kafka/transport-kafka.ts';
 import { transportConformance } from '../../unit/transport/conformance.ts';
-import { restartBroker, startBroker } from '../../../experiments/kafka/broker.ts';
-import { KAFKA_CACHE_DIR, KAFKA_DATA_DIR } from '../../../experiments/kafka/local-broker.ts';
+import { startBroker } from '../../../experiments/kafka/broker.ts';
+import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
 import { testConfig } from '../../helpers/fixtures.ts';
 import { KAFKA_BROKERS, uniqueRun } from './kafka-env.ts';
@@ -197,7 +197,7 @@ describe.skipIf(!KAFKA_BROKERS)('runs over Kafka (real broker)', () => {
 
   // A brand-new broker has no __consumer_offsets topic: the first group's coordinator lookups fail
   // until Kafka has made it, and kafkajs stops a consumer for good on that error. Starts a second,
-  // fresh broker beside the shared one for this (a local broker only, like the restart test).
+  // fresh broker beside the shared one for this (a local broker only).
   it.skipIf(process.env.QOSSIP_KAFKA_BROKERS !== undefined)(
     'the first run on a brand-new broker waits for its group coordinator instead of failing',
     async () => {
@@ -216,30 +216,6 @@ describe.skipIf(!KAFKA_BROKERS)('runs over Kafka (real broker)', () => {
       } finally {
         await fresh.stop();
       }
-    },
-    120_000,
-  );
-
-  // Restarts the shared local broker: only when this suite started it (not an external cluster).
-  it.skipIf(process.env.QOSSIP_KAFKA_BROKERS !== undefined)(
-    'survives a broker restart mid-run: no VM lost or duplicated, same result as in memory',
-    async () => {
-      const base = { pms: 30, steps: 40, seed: 13 };
-      let restarted: Promise<unknown> | null = null;
-      const kaf = await run(
-        { ...base, ...kafka(uniqueRun('restart')) },
-        {
-          onStep: (row) => {
-            if (row.step === 5)
-              restarted = restartBroker({ cacheDir: KAFKA_CACHE_DIR, dataDir: KAFKA_DATA_DIR });
-          },
-        },
-      );
-      await restarted;
-      expect(kaf.error).toBeUndefined();
-      // simulate() checked conservation at the end (every VM owned once, sleepers empty).
-      const mem = await run(base);
-      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
     },
     120_000,
   );
