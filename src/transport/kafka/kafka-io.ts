@@ -47,8 +47,8 @@ export interface KafkaIoOptions {
   /** Longest a consumer fetch waits for data, in ms (latency vs. busy polling). */
   maxWaitTimeInMs?: number;
   /**
-   * Longest any one edge operation (a publish, creating topics, joining) takes, retries and
-   * back-off included, in ms; default 60000 (a broker restart or leader election takes seconds).
+   * Longest any one edge operation (a publish, creating or deleting a batch of topics, joining)
+   * takes, retries and back-off included, in ms; default 60000 (a broker restart takes seconds).
    */
   retryBudgetMs?: number;
   /** Largest record batch per partition, in bytes; default: the broker's `message.max.bytes`. */
@@ -59,7 +59,12 @@ export interface KafkaIoOptions {
 /** A topic and its partition count (default 1). */
 export type TopicSpec = string | { topic: string; partitions: number };
 
-/** Topics per create or delete request, and requests in flight at once. */
+/**
+ * Topics per create or delete request, and requests in flight at once. On one local broker the
+ * parallelism does not speed creation up (10⁴ topics: 69–88 s with 1 or 4 in flight, on a loaded
+ * 2-core machine): the broker creates each partition's log in turn. Each batch has its own retry
+ * budget, so a large creation that keeps progressing is never cut off.
+ */
 const TOPICS_PER_REQUEST = 250;
 const REQUESTS_IN_FLIGHT = 4;
 
@@ -167,40 +172,44 @@ export class KafkaIo {
 
   /**
    * Creates the topics that do not exist yet, in requests of TOPICS_PER_REQUEST topics, several
-   * in flight; idempotent. Resolves once every partition has a leader.
+   * in flight, each within its own retry budget (creating 10⁴ topics takes the broker about a
+   * minute of steady progress); idempotent. Resolves once every partition has a leader.
    */
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     const specs = topics.map((t) => (typeof t === 'string' ? { topic: t, partitions: 1 } : t));
-    const names = specs.map((s) => s.topic);
-    await this.retrying('cannot create topics', async () => {
-      const todo = new Set(await this.missing(names));
-      const chunks = chunk(
-        specs.filter((s) => todo.has(s.topic)),
-        TOPICS_PER_REQUEST,
-      );
-      await inParallel(chunks, REQUESTS_IN_FLIGHT, (c) =>
-        this.admin
-          .createTopics({
-            waitForLeaders: true,
-            topics: c.map((s) => ({
-              topic: s.topic,
-              numPartitions: s.partitions,
-              replicationFactor: -1,
-            })),
-          })
-          .catch(async (e: unknown) => {
-            // Another process may have created some of them meanwhile: only a real gap is an error.
-            if ((await this.missing(c.map((s) => s.topic))).length > 0) throw e;
-          }),
-      );
-      // Every partition must have a leader before anyone subscribes: a consumer group assigns
-      // only the partitions it can see, and a topic without a leader would be silently missed.
-      const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: names });
-      const leaderless = meta.filter(
-        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
-      );
-      if (leaderless.length > 0) throw new Error(`no leader yet for ${leaderless[0]!.name}`);
-    });
+    const todo = new Set(
+      await this.retrying('cannot list topics', () => this.missing(specs.map((s) => s.topic))),
+    );
+    await inParallel(chunk(specs, TOPICS_PER_REQUEST), REQUESTS_IN_FLIGHT, (c) =>
+      this.retrying('cannot create topics', async () => {
+        const create = c.filter((s) => todo.has(s.topic));
+        if (create.length > 0) {
+          await this.admin
+            .createTopics({
+              waitForLeaders: true,
+              topics: create.map((s) => ({
+                topic: s.topic,
+                numPartitions: s.partitions,
+                replicationFactor: -1,
+              })),
+            })
+            .catch(async (e: unknown) => {
+              // Created meanwhile (by another process, or by an attempt that timed out): only a
+              // real gap is an error.
+              if ((await this.missing(create.map((s) => s.topic))).length > 0) throw e;
+            });
+        }
+        // Every partition must have a leader before anyone subscribes: a consumer group assigns
+        // only the partitions it can see, and a topic without a leader would be silently missed.
+        const { topics: meta } = await this.admin.fetchTopicMetadata({
+          topics: c.map((s) => s.topic),
+        });
+        const leaderless = meta.filter(
+          (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+        );
+        if (leaderless.length > 0) throw new Error(`no leader yet for ${leaderless[0]!.name}`);
+      }),
+    );
   }
 
   /**
@@ -317,27 +326,27 @@ export class KafkaIo {
   }
 
   /**
-   * Deletes topics (those already gone are fine), in parallel requests, within one budget.
-   * Throws a sentence naming how many are left when the cluster would not delete them.
+   * Deletes topics (those already gone are fine), in parallel requests, each within its own retry
+   * budget. Throws a sentence naming how many are left when the cluster would not delete them.
    */
   async deleteTopics(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return;
-    const deadline = this.clock.now() + this.retryBudgetMs;
+    const existing = async (c: readonly string[]) => {
+      const gone = new Set(await this.missing(c));
+      return c.filter((t) => !gone.has(t));
+    };
     try {
-      await this.retrying(
-        'cannot delete topics',
-        async () => {
-          const gone = new Set(await this.missing(topics));
-          const left = topics.filter((t) => !gone.has(t));
-          await inParallel(chunk(left, TOPICS_PER_REQUEST), REQUESTS_IN_FLIGHT, (c) =>
-            this.admin.deleteTopics({ topics: c }),
-          );
-        },
-        { deadline },
+      const left = await this.retrying('cannot list topics', () => existing(topics));
+      await inParallel(chunk(left, TOPICS_PER_REQUEST), REQUESTS_IN_FLIGHT, (c) =>
+        this.retrying('cannot delete topics', async () => {
+          // After an attempt that timed out, some may be gone already: delete only the rest.
+          const rest = await existing(c);
+          if (rest.length > 0) await this.admin.deleteTopics({ topics: rest });
+        }),
       );
     } catch (e) {
-      const left = await this.missing(topics).then(
-        (gone) => topics.length - gone.length,
+      const left = await existing(topics).then(
+        (l) => l.length,
         () => topics.length,
       );
       throw new KafkaUnavailableError(
