@@ -69,6 +69,26 @@ export const ConfigSchema = z
         joinTimeoutMs: int(100, 3_600_000),
         /** Keep the run's topics afterwards. */
         keepTopics: z.boolean(),
+        /** SASL login (the password stays in its file); absent: none. Optional, so configs without it are unchanged. */
+        sasl: z
+          .object({
+            mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+            username: z.string().min(1),
+            passwordFile: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        /** TLS to the brokers, PEM files; no caFile: the system's CAs. Absent: plaintext. */
+        tls: z
+          .object({
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            /** Check the brokers' certificates (default true). */
+            rejectUnauthorized: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     datacenter: z
@@ -271,6 +291,10 @@ const FLAG_OF: Record<string, string> = {
   'kafka.brokers': '--brokers',
   'kafka.run': '--run',
   'kafka.remoteNodes': '--remote-nodes',
+  'kafka.sasl': '--kafka-sasl',
+  'kafka.tls.caFile': '--kafka-ca',
+  'kafka.tls.certFile': '--kafka-cert',
+  'kafka.tls.keyFile': '--kafka-key',
   out: '--out',
   'output.qtableNodes': '--save-qtables',
   'dqn.modelDir': '--model',

@@ -31,13 +31,16 @@ import { colourAllowed, resultsLine, summaryTable } from './summary-table.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
+import { kafkaSecurityOverrides, withKafkaSecurityFlags } from './kafka/kafka-security.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await scenarioOptions(
-    cliParser(
-      argv,
-      'npm run experiment --',
-      '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+  const args = await withKafkaSecurityFlags(
+    scenarioOptions(
+      cliParser(
+        argv,
+        'npm run experiment --',
+        '$0 [options]\n\nRuns a gossip VM-consolidation experiment and writes a run directory.',
+      ),
     ),
   )
     .option('policy', {
@@ -110,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     .parseAsync();
 
   const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
+  const localBroker = localBrokerIfRunning();
   const flags: ConfigOverrides = {
     pms: args.pms,
     vms: args.vms,
@@ -126,10 +130,11 @@ async function main(argv: string[]): Promise<number> {
     dqn: { modelDir: args.model },
     transport: args.transport as ExperimentConfig['transport'] | undefined,
     kafka: {
-      brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBrokerIfRunning(),
+      brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBroker,
       run: args.run,
       remoteNodes: args['remote-nodes']?.split(',').map((r) => r.trim()),
       keepTopics: args['keep-topics'],
+      ...kafkaSecurityOverrides(args, args.brokers === undefined && localBroker !== undefined),
     },
   };
   const config = resolveConfig(

@@ -10,12 +10,19 @@ import { NodeHost } from '../nodes/node-host.ts';
 import { parseRange } from '../nodes/kafka-run.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
+import {
+  kafkaSecurityOverrides,
+  readKafkaSecurity,
+  withKafkaSecurityFlags,
+} from './kafka/kafka-security.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(
-    argv,
-    'npm run node-host --',
-    '$0 --run <id> --nodes <lo-hi> [--brokers host:port]\n\nHosts PM agents for a Kafka run.',
+  const args = await withKafkaSecurityFlags(
+    cliParser(
+      argv,
+      'npm run node-host --',
+      '$0 --run <id> --nodes <lo-hi> [--brokers host:port]\n\nHosts PM agents for a Kafka run.',
+    ),
   )
     .option('run', {
       type: 'string',
@@ -40,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
     .parseAsync();
   const nodes = parseRange(args.nodes);
   if (!nodes) throw new UserError(`--nodes must be a range like 50-99, got '${args.nodes}'`);
-  const brokers = args.brokers?.split(',').map((b) => b.trim()) ??
-    localBrokerIfRunning() ?? ['127.0.0.1:9092'];
+  const local = args.brokers === undefined ? localBrokerIfRunning() : undefined;
+  const brokers = args.brokers?.split(',').map((b) => b.trim()) ?? local ?? ['127.0.0.1:9092'];
+  const security = readKafkaSecurity(kafkaSecurityOverrides(args, local !== undefined));
   const host = new NodeHost({
     brokers,
     run: args.run,
@@ -49,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     hostName: `${hostname()}:${process.pid}`,
     joinTimeoutMs: args['join-timeout-ms'],
     clock: realClock,
+    security,
     ...(args.quiet ? {} : { log: (line: string) => process.stderr.write(`node-host: ${line}\n`) }),
   });
   await host.run();

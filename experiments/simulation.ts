@@ -37,6 +37,7 @@ import {
 import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/kafka-run.ts';
 import { KafkaDriver } from './kafka/driver.ts';
+import { readKafkaSecurity } from './kafka/kafka-security.ts';
 import type { ExperimentConfig } from './config.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
 
@@ -118,6 +119,7 @@ export class Simulation {
         barrierTimeoutMs: k.barrierTimeoutMs,
         joinTimeoutMs: k.joinTimeoutMs,
         keepTopics: k.keepTopics,
+        security: readKafkaSecurity(k),
       },
       config.pms,
       (events, invalid) => sim!.applyEvents(events, invalid),
@@ -281,7 +283,7 @@ export class Simulation {
           break;
         }
         this.beginStep(step);
-        await this.kafka?.beginStep(step, this.datacenter);
+        await this.kafka?.beginStep(step, this.datacenter, this.workload);
         this.runController();
         for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
         const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it

@@ -7,7 +7,8 @@
 import { UserError } from '../src/core/errors.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
-import { KafkaIo } from '../src/transport/kafka/kafka-io.ts';
+import { KafkaIo, type KafkaSecurity } from '../src/transport/kafka/kafka-io.ts';
+import { runTopicSpecs } from '../src/transport/kafka/topic-layout.ts';
 import { runTopics, type TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
@@ -32,6 +33,8 @@ export interface NodeHostOptions {
   log?: (line: string) => void;
   /** Time source for timeouts. */
   clock: Clock;
+  /** SASL and TLS for the brokers; absent: none. */
+  security?: KafkaSecurity | undefined;
 }
 
 export class NodeHost {
@@ -62,10 +65,11 @@ export class NodeHost {
       brokers: o.brokers,
       clientId: `qossip-host-${o.run}-${o.nodes.join('-')}`,
       groupId: `qossip.${o.run}.host.${o.nodes.join('-')}`,
+      ...(o.security ? { security: o.security } : {}),
     });
     let steps = 0;
     try {
-      await io.ensureTopics([t.control, t.vmMetrics, t.events, ...local.map(t.node)]);
+      await io.ensureTopics(runTopicSpecs(t, local));
       await io.consume([t.control, t.vmMetrics, ...local.map(t.node)], (topic, value) =>
         this.receive(topic, value, t),
       );

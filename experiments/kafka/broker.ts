@@ -1,44 +1,51 @@
 // Local single-node Apache Kafka 3.9.1 broker (KRaft, no ZooKeeper) for qossip experiments.
-// Jars are resolved once with Maven into a cache dir; the broker runs as a detached JVM whose
-// state (bootstrap, pid, log) is kept in <dataDir>/broker.json so another process can stop it.
+// The broker runs as a detached JVM whose state (bootstrap, pid, log) is kept in
+// <dataDir>/broker.json so another process can stop it; its storage and ports are kept in
+// <dataDir>/storage.json across stops, so it can start again in place (same ports, same topics).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { UserError } from '../../src/core/errors.ts';
+import {
+  OBSERVER_USER,
+  clientProperties,
+  hasStorage,
+  log4jProperties,
+  newUsers,
+  readLayout,
+  scramFormatArgs,
+  serverProperties,
+  writeLayout,
+  type BrokerLayout,
+  type BrokerUser,
+} from './broker-config.ts';
+import { BrokerError, JAVA, resolveKafkaClasspath, runCommand, tail } from './kafka-jars.ts';
 
-export const KAFKA_VERSION = '3.9.1';
-const JAVA = 'a Java 17+ runtime';
-const ARTIFACTS: [group: string, artifact: string, version: string][] = [
-  ['org.apache.kafka', 'kafka_2.13', KAFKA_VERSION],
-  ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
-  ['ch.qos.reload4j', 'reload4j', '1.2.25'],
-];
-
-/** A user-facing failure (missing tool, failed resolution or startup): print its message only. */
-export class BrokerError extends UserError {}
+export { BrokerError, KAFKA_VERSION, resolveKafkaClasspath } from './kafka-jars.ts';
 
 /** Contents of `<dataDir>/broker.json`. */
 export interface BrokerState {
-  /** `host:port` of the PLAINTEXT listener, for a client's `brokers` list. */
+  /** `host:port` of the client listener, for a client's `brokers` list. */
   bootstrap: string;
   pid: number;
   /** Combined log4j + stdout/stderr log of the broker JVM. */
   logFile: string;
+  /** A secure broker's SCRAM-SHA-512 users (qossip's own is a super user); absent: no security. */
+  users?: { qossip: BrokerUser; observer: BrokerUser };
 }
 
 /** A running broker started by {@link startBroker}. */
 export interface BrokerHandle extends BrokerState {
   dataDir: string;
-  /** SIGTERM, wait up to 15 s for exit, then SIGKILL; removes broker.json. */
+  /** SIGTERM, wait up to 15 s for exit, then SIGKILL; removes broker.json (storage stays). */
   stop(): Promise<void>;
 }
 
 export interface StartBrokerOptions {
   /** Where jars are cached (`<cacheDir>/kafka-3.9.1/lib`); shared between runs. */
   cacheDir: string;
-  /** Broker working dir: config, log, broker.json and `logs/` (wiped at every start). */
+  /** Broker working dir: config, log, broker.json, storage.json and the storage `logs/`. */
   dataDir: string;
   /** Interface to bind and advertise; default 127.0.0.1. */
   host?: string;
@@ -46,100 +53,16 @@ export interface StartBrokerOptions {
   startTimeoutMs?: number;
   /** Called with one-line progress messages (e.g. the slow first jar download). */
   onProgress?: (message: string) => void;
+  /**
+   * Start on the storage and ports `dataDir` already has (topics and records survive); default
+   * false: format fresh storage on free ports. Without storage to keep, formats fresh storage.
+   */
+  keepStorage?: boolean;
+  /** SASL/SCRAM-SHA-512 and ACLs (see broker-config.ts); a kept storage keeps its own setting. */
+  secure?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** The last `n` lines of `text`, without ANSI colour codes. */
-function tail(text: string, n: number): string {
-  const lines = text
-    .replace(/\x1b\[[0-9;]*m/g, '')
-    .trimEnd()
-    .split('\n');
-  return lines.slice(-n).join('\n');
-}
-
-/** Runs a command to completion; `code` is null when the executable could not be started. */
-function run(cmd: string, args: string[], cwd?: string) {
-  return new Promise<{ code: number | null; output: string }>((resolve) => {
-    let output = '';
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (e) => resolve({ code: null, output: String(e) }));
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
-async function requireTool(cmd: string, versionArg: string, what: string): Promise<void> {
-  const { code } = await run(cmd, [versionArg]);
-  if (code !== 0) {
-    throw new BrokerError(`\`${cmd}\` was not found or failed: install ${what} on PATH.`);
-  }
-}
-
-/** The generated throwaway pom: the three artifacts with their runtime deps, plugin pinned. */
-function pomXml(): string {
-  const deps = ARTIFACTS.map(
-    ([g, a, v]) =>
-      `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId>` +
-      `<version>${v}</version></dependency>`,
-  ).join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>qossip.local</groupId><artifactId>kafka-classpath</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-${deps}
-  </dependencies>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId>
-    <version>3.8.1</version>
-  </plugin></plugins></build>
-</project>
-`;
-}
-
-function classpathOf(libDir: string): string {
-  const jars = fs.readdirSync(libDir).filter((f) => f.endsWith('.jar'));
-  jars.sort();
-  return jars.map((f) => path.join(libDir, f)).join(path.delimiter);
-}
-
-/**
- * Resolves Kafka 3.9.1 (Scala 2.13) plus the reload4j logging binding and their transitive
- * runtime deps into `<cacheDir>/kafka-3.9.1/lib/` with Maven, once (a `.resolved` marker makes
- * later calls instant), and returns the Java classpath string.
- */
-export async function resolveKafkaClasspath(
-  cacheDir: string,
-  onProgress?: (message: string) => void,
-): Promise<string> {
-  const home = path.resolve(cacheDir, `kafka-${KAFKA_VERSION}`);
-  const libDir = path.join(home, 'lib');
-  const marker = path.join(libDir, '.resolved');
-  if (fs.existsSync(marker)) return classpathOf(libDir);
-
-  await requireTool('java', '-version', JAVA);
-  await requireTool('mvn', '-v', 'Apache Maven 3.6.3+');
-  onProgress?.(`resolving Kafka ${KAFKA_VERSION} jars with Maven into ${libDir} (first run only)`);
-  fs.rmSync(libDir, { recursive: true, force: true });
-  fs.mkdirSync(home, { recursive: true });
-  fs.writeFileSync(path.join(home, 'pom.xml'), pomXml());
-  const mvnArgs = '-B -q -ntp -Dstyle.color=never -f pom.xml dependency:copy-dependencies';
-  const { code, output } = await run(
-    'mvn',
-    [...mvnArgs.split(' '), '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`],
-    home,
-  );
-  if (code !== 0 || !fs.existsSync(libDir)) {
-    throw new BrokerError(
-      `Maven could not resolve the Kafka jars (exit ${code}); its last lines:\n${tail(output, 20)}`,
-    );
-  }
-  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
-  return classpathOf(libDir);
-}
 
 /** Path of the state file that {@link startBroker} writes in `dataDir`. */
 export const brokerStatePath = (dataDir: string) => path.join(dataDir, 'broker.json');
@@ -209,6 +132,15 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+/** True when `port` on `host` can be bound now (nobody listens on it). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
@@ -227,13 +159,16 @@ function clusterId(): string {
   }
 }
 
+/** Path of the console tools' client config of a secure broker (logs in as qossip). */
+export const clientPropertiesPath = (dataDir: string) => path.join(dataDir, 'client.properties');
+
 /**
- * Starts a single-node KRaft broker+controller on two free ports of `host`, with fresh storage
- * under `<dataDir>/logs`, and resolves once the port accepts connections and the log says
- * "Kafka Server started". Throws BrokerError (with the log's last 30 lines) on failure/timeout.
+ * Starts a single-node KRaft broker+controller and resolves once its port accepts connections
+ * and the log says "Kafka Server started". By default on two free ports of `host` with fresh
+ * storage under `<dataDir>/logs`; with `keepStorage`, on the ports and storage `dataDir` has.
+ * Throws BrokerError (with the log's last 30 lines) on failure or timeout.
  */
 export async function startBroker(opts: StartBrokerOptions): Promise<BrokerHandle> {
-  const host = opts.host ?? '127.0.0.1';
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const dataDir = path.resolve(opts.dataDir);
   const prev = readBrokerState(dataDir);
@@ -241,89 +176,109 @@ export async function startBroker(opts: StartBrokerOptions): Promise<BrokerHandl
     throw new BrokerError(`A Kafka broker already runs at ${prev.bootstrap} (pid ${prev.pid}).`);
   }
   const cp = await resolveKafkaClasspath(opts.cacheDir, opts.onProgress);
+  const kept = opts.keepStorage && hasStorage(dataDir) ? readLayout(dataDir) : undefined;
+  if (opts.keepStorage && !kept) {
+    opts.onProgress?.(`no broker storage to keep in ${dataDir}: formatting fresh storage`);
+  }
+  if (kept) {
+    if (opts.secure !== undefined && opts.secure !== (kept.secure !== undefined)) {
+      throw new BrokerError(
+        `the broker storage in ${dataDir} was formatted ${kept.secure ? 'with' : 'without'} --secure; ` +
+          `start it ${kept.secure ? 'with' : 'without'} --secure, or without --keep-storage to format it anew`,
+      );
+    }
+    for (const port of [kept.port, kept.controllerPort]) {
+      if (!(await portFree(kept.host, port))) {
+        throw new BrokerError(
+          `port ${port} of the kept broker in ${dataDir} is in use by another process; ` +
+            'free it, or start without --keep-storage to format fresh storage on new ports',
+        );
+      }
+    }
+    // Rewritten from storage.json, so a config written by an older qossip cannot drift.
+    fs.writeFileSync(path.join(dataDir, 'server.properties'), serverProperties(kept, dataDir));
+    return launch(cp, dataDir, kept, timeoutMs);
+  }
+  return launch(cp, dataDir, await formatStorage(cp, dataDir, opts), timeoutMs, true);
+}
 
+/** Writes a fresh layout, config and KRaft storage (with SCRAM users when secure) to `dataDir`. */
+async function formatStorage(
+  cp: string,
+  dataDir: string,
+  opts: StartBrokerOptions,
+): Promise<BrokerLayout> {
+  const host = opts.host ?? '127.0.0.1';
   const port = await freePort(host);
-  let cport = await freePort(host);
-  while (cport === port) cport = await freePort(host);
+  let controllerPort = await freePort(host);
+  while (controllerPort === port) controllerPort = await freePort(host);
   fs.rmSync(path.join(dataDir, 'logs'), { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
-  const logFile = path.join(dataDir, 'broker.log');
+  const layout: BrokerLayout = { host, port, controllerPort };
+  if (opts.secure) {
+    layout.secure = newUsers(dataDir);
+    const props = clientPropertiesPath(dataDir);
+    fs.writeFileSync(props, clientProperties(layout.secure.qossip), { mode: 0o600 });
+  }
   const propsFile = path.join(dataDir, 'server.properties');
-  const log4jFile = path.join(dataDir, 'log4j.properties');
-  const slash = (p: string) => p.split(path.sep).join('/');
-  fs.writeFileSync(
-    propsFile,
-    `process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@${host}:${cport}
-listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${cport}
-advertised.listeners=PLAINTEXT://${host}:${port}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${slash(path.join(dataDir, 'logs'))}
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-num.partitions=1
-`,
-  );
-  // reload4j (log4j 1.x) config: all to logFile, which also gets the JVM's stdout/stderr.
-  fs.writeFileSync(
-    log4jFile,
-    `log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=${slash(logFile)}
-log4j.appender.file.Append=true
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.request.logger=WARN
-`,
-  );
+  fs.writeFileSync(propsFile, serverProperties(layout, dataDir), { mode: 0o600 });
+  const logFile = path.join(dataDir, 'broker.log');
+  fs.writeFileSync(path.join(dataDir, 'log4j.properties'), log4jProperties(logFile));
   fs.writeFileSync(logFile, '');
-
-  const fmt = await run(
+  const fmt = await runCommand(
     'java',
-    ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile],
+    [
+      '-cp',
+      cp,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId(),
+      '-c',
+      propsFile,
+      ...scramFormatArgs(layout),
+    ],
     dataDir,
   );
   if (fmt.code === null) throw new BrokerError(`\`java\` was not found: install ${JAVA} on PATH.`);
   if (fmt.code !== 0) {
     throw new BrokerError(`Formatting Kafka storage failed:\n${tail(fmt.output, 30)}`);
   }
-
-  return launch(cp, dataDir, host, port, timeoutMs);
+  writeLayout(dataDir, layout);
+  return layout;
 }
 
 /**
  * Restarts the broker of `dataDir` on the same ports with the same storage (topics and records
- * survive): stops the running JVM, then starts `kafka.Kafka` again. For fault-injection tests.
+ * survive): stops it if it runs, then starts it again. Throws when `dataDir` has no storage.
  */
 export async function restartBroker(opts: StartBrokerOptions): Promise<BrokerHandle> {
   const dataDir = path.resolve(opts.dataDir);
+  if (!hasStorage(dataDir)) {
+    throw new BrokerError(
+      `no Kafka broker storage in ${dataDir} to restart; start one with \`npm run kafka:start\``,
+    );
+  }
   const prev = readBrokerState(dataDir);
-  if (!prev) throw new BrokerError(`No Kafka broker state in ${dataDir} to restart.`);
-  await stopBrokerByPid(prev.pid);
-  const [host, port] = prev.bootstrap.split(':') as [string, string];
-  const cp = await resolveKafkaClasspath(opts.cacheDir, opts.onProgress);
-  return launch(cp, dataDir, host, Number(port), opts.startTimeoutMs ?? 60_000);
+  if (prev) await stopBrokerByPid(prev.pid);
+  removeBrokerState(dataDir);
+  return startBroker({ ...opts, keepStorage: true });
 }
 
 /** Spawns the broker JVM on the config in `dataDir` and waits until it serves. */
 async function launch(
   cp: string,
   dataDir: string,
-  host: string,
-  port: number,
+  layout: BrokerLayout,
   timeoutMs: number,
+  fresh = false,
 ): Promise<BrokerHandle> {
   const logFile = path.join(dataDir, 'broker.log');
   const propsFile = path.join(dataDir, 'server.properties');
   const log4jFile = path.join(dataDir, 'log4j.properties');
   const slash = (p: string) => p.split(path.sep).join('/');
+  // Only this start's lines count: a kept broker's log already says "Kafka Server started".
+  const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');
   const log4jOpt = `-Dlog4j.configuration=file:${slash(log4jFile)}`;
   const child = spawn(
@@ -337,30 +292,67 @@ async function launch(
   child.on('error', (e) => (exited = e.message));
   child.unref();
   const pid = child.pid ?? -1;
+  const { host, port } = layout;
   const bootstrap = `${host}:${port}`;
-  if (pid > 0) writeBrokerState(dataDir, { bootstrap, pid, logFile });
+  const state: BrokerState = {
+    bootstrap,
+    pid,
+    logFile,
+    ...(layout.secure ? { users: layout.secure } : {}),
+  };
+  if (pid > 0) writeBrokerState(dataDir, state);
 
+  const newLog = () => fs.readFileSync(logFile, 'utf8').slice(logStart);
   const fail = async (why: string): Promise<never> => {
     if (pid > 0) await stopBrokerByPid(pid, 0).catch(() => {});
     removeBrokerState(dataDir);
-    throw new BrokerError(
-      `${why}; last 30 lines of ${logFile}:\n${tail(fs.readFileSync(logFile, 'utf8'), 30)}`,
-    );
+    throw new BrokerError(`${why}; last 30 lines of ${logFile}:\n${tail(newLog(), 30)}`);
   };
   for (const deadline = Date.now() + timeoutMs; ; await sleep(200)) {
     if (exited !== null) return fail(`The Kafka broker exited during startup (${exited})`);
     if (Date.now() > deadline) return fail(`The Kafka broker was not up within ${timeoutMs} ms`);
-    const started = fs.readFileSync(logFile, 'utf8').includes('Kafka Server started');
+    const started = newLog().includes('Kafka Server started');
     if (started && (await canConnect(host, port))) break;
   }
+  if (fresh && layout.secure) {
+    const acl = await grantObserverRead(cp, dataDir, bootstrap);
+    if (acl) return fail(`Granting the ${OBSERVER_USER} user read access failed:\n${acl}`);
+  }
   return {
-    bootstrap,
-    pid,
-    logFile,
+    ...state,
     dataDir,
     async stop() {
       await stopBrokerByPid(pid);
       removeBrokerState(dataDir);
     },
   };
+}
+
+/**
+ * ACLs of a fresh secure broker (kept in its metadata log, so once): the observer may describe
+ * and read every qossip topic and use consumer groups named `observer…`; it may not write.
+ * Returns the tool's output on failure, else undefined.
+ */
+async function grantObserverRead(
+  cp: string,
+  dataDir: string,
+  bootstrap: string,
+): Promise<string | undefined> {
+  const base = ['-cp', cp, 'kafka.admin.AclCommand', '--bootstrap-server', bootstrap];
+  const auth = ['--command-config', clientPropertiesPath(dataDir)];
+  const grant = [
+    '--add',
+    '--allow-principal',
+    `User:${OBSERVER_USER}`,
+    '--operation',
+    'Read',
+    '--operation',
+    'Describe',
+    '--resource-pattern-type',
+    'prefixed',
+  ];
+  const resources = ['--topic', 'qossip.', '--group', OBSERVER_USER];
+  const r = await runCommand('java', [...base, ...auth, ...grant, ...resources], dataDir);
+  if (r.code !== 0) return tail(r.output, 20);
+  return undefined;
 }

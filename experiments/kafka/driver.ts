@@ -6,7 +6,9 @@
 import { hostname } from 'node:os';
 import { UserError } from '../../src/core/errors.ts';
 import { Arrivals } from '../../src/engine/clock.ts';
-import { KafkaIo } from '../../src/transport/kafka/kafka-io.ts';
+import { KafkaIo, type KafkaSecurity } from '../../src/transport/kafka/kafka-io.ts';
+import { runTopicSpecs } from '../../src/transport/kafka/topic-layout.ts';
+import type { Workload } from '../../src/workload/workload.ts';
 import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.ts';
 import type { Datacenter } from '../../src/model/datacenter.ts';
 import type { Message } from '../../protocols/messages.ts';
@@ -18,8 +20,8 @@ import {
   rangeLabel,
   type NodeRange,
   type StartRecord,
-  type VmMetricsRecord,
 } from '../../nodes/kafka-run.ts';
+import { VmMetricsRecords } from './vm-metrics.ts';
 
 export interface KafkaDriverOptions {
   brokers: string[];
@@ -33,12 +35,19 @@ export interface KafkaDriverOptions {
   joinTimeoutMs: number;
   /** Keep the run's topics afterwards (default: delete them). */
   keepTopics: boolean;
+  /** SASL and TLS for the brokers; absent: none. */
+  security?: KafkaSecurity | undefined;
+  /** Longest any Kafka operation is retried, in ms (default: the edge's 60 s). */
+  retryBudgetMs?: number;
+  /** Told when cleaning up failed (topics left behind); default: a line on stderr. */
+  onWarning?: (line: string) => void;
 }
 
 export class KafkaDriver {
   private registered = new Map<string, string>();
   private readonly arrivals = new Arrivals();
   private abort: string | null = null;
+  private metrics: VmMetricsRecords | null = null;
 
   private constructor(
     readonly io: KafkaIo,
@@ -73,8 +82,11 @@ export class KafkaDriver {
       brokers: o.brokers,
       clientId: `qossip-driver-${o.run}`,
       groupId: `qossip.${o.run}.driver`,
+      ...(o.security ? { security: o.security } : {}),
+      ...(o.retryBudgetMs ? { retryBudgetMs: o.retryBudgetMs } : {}),
     });
     let driver: KafkaDriver | undefined;
+    let allTopics: string[] = [];
     try {
       const transport = makeKafkaTransport(
         io,
@@ -87,17 +99,18 @@ export class KafkaDriver {
         (rec) => driver?.onControl(rec),
       );
       const t = transport.topics;
-      const allTopics = [
-        t.control,
-        t.events,
-        t.vmMetrics,
-        ...Array.from({ length: pms }, (_, i) => t.node(i)),
-      ];
-      await io.ensureTopics(allTopics);
+      const specs = runTopicSpecs(
+        t,
+        Array.from({ length: pms }, (_, i) => i),
+      );
+      allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
+      await io.ensureTopics(specs);
       driver = new KafkaDriver(io, transport, o, ranges, hostOf, allTopics);
       await transport.start();
       return driver;
     } catch (e) {
+      // Topics created before the failure are deleted too (unless kept).
+      if (!o.keepTopics) await deleteRunTopics(io, o, allTopics);
       await io.close();
       throw e;
     }
@@ -145,21 +158,10 @@ export class KafkaDriver {
     await this.transport.control(start as unknown as Record<string, unknown>);
   }
 
-  /** Publishes the step's VM metrics (the seed report's shape) and then the step itself. */
-  async beginStep(step: number, dc: Datacenter): Promise<void> {
-    const records = [];
-    for (let vm = 0; vm < dc.vmCount; vm++) {
-      const r: VmMetricsRecord = {
-        step,
-        vm_id: vm,
-        cpu_usage: (100 * dc.vmCpuMips[vm]!) / dc.vmMips[vm]!,
-        memory_usage: 100,
-        network_usage: 0,
-        cpu_mips: dc.vmCpuMips[vm]!,
-        ram_mb: dc.vmRamMb[vm]!,
-      };
-      records.push({ topic: this.transport.topics.vmMetrics, value: JSON.stringify(r) });
-    }
+  /** Publishes the step's VM metrics (see vm-metrics.ts) and then the step itself. */
+  async beginStep(step: number, dc: Datacenter, workload: Workload): Promise<void> {
+    this.metrics ??= new VmMetricsRecords(workload, this.transport.topics.vmMetrics);
+    const records = this.metrics.at(step, dc);
     records.push({
       topic: this.transport.topics.control,
       value: JSON.stringify({ k: 'step', s: step }),
@@ -172,11 +174,21 @@ export class KafkaDriver {
     const rec =
       failure === undefined ? { k: 'end' } : { k: 'abort', from: 'driver', message: failure };
     await this.transport.control(rec).catch(() => {});
-    if (!this.o.keepTopics) await this.io.deleteTopics(this.allTopics);
+    if (!this.o.keepTopics) await deleteRunTopics(this.io, this.o, this.allTopics);
     await this.io.close();
   }
 
   static defaultRunId(): string {
     return `${hostname().replace(/[^A-Za-z0-9-]/g, '')}-${process.pid}-${Date.now().toString(36)}`;
   }
+}
+
+/** Deletes a run's topics; a failure is reported (topics left behind), never thrown. */
+async function deleteRunTopics(io: KafkaIo, o: KafkaDriverOptions, topics: string[]) {
+  await io.deleteTopics(topics).catch((e: unknown) => {
+    const line =
+      `warning: run ${o.run}: ${(e as Error).message}; delete them with ` +
+      `\`npm run kafka:topics -- --delete --topic 'qossip\\.${o.run}\\..*'\``;
+    (o.onWarning ?? ((l) => process.stderr.write(`qossip: ${l}\n`)))(line);
+  });
 }

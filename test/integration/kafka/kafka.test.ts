@@ -1,9 +1,9 @@
 /**
- * Kafka against a real broker, in one file so that its tests run one after another (the last one
- * restarts the broker). First the transport conformance suite; then whole runs: Kafka and
- * in-memory runs give identical summaries, a driver and a separate node-host process complete a
- * run together, a garbled record is counted and ignored, a wrong broker address fails fast with
- * one sentence, and a broker restart mid-run is survived.
+ * Kafka against a real broker, in one file so that its tests run one after another. First the
+ * transport conformance suite; then whole runs: Kafka and in-memory runs give identical
+ * summaries, a driver and a separate node-host process complete a run together, a garbled record
+ * is counted and ignored, a wrong broker address fails fast with one sentence. Broker restarts
+ * mid-run are in broker-control.test.ts, on a broker of that test's own.
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { makeWorkload } from '../../../experiments/workloads.ts';
 import { KafkaIo } from '../../../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../../../src/transport/kafka/transport-kafka.ts';
 import { transportConformance } from '../../unit/transport/conformance.ts';
-import { restartBroker, startBroker } from '../../../experiments/kafka/broker.ts';
+import { startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
 import { testConfig } from '../../helpers/fixtures.ts';
@@ -197,7 +197,7 @@ describe('runs over Kafka (real broker)', () => {
 
   // A brand-new broker has no __consumer_offsets topic: the first group's coordinator lookups fail
   // until Kafka has made it, and kafkajs stops a consumer for good on that error. Starts a second,
-  // fresh broker beside the shared one for this (a local broker only, like the restart test).
+  // fresh broker beside the shared one for this (a local broker only).
   it.skipIf(KAFKA_DATA_DIR === null)(
     'the first run on a brand-new broker waits for its group coordinator instead of failing',
     async () => {
@@ -217,31 +217,5 @@ describe('runs over Kafka (real broker)', () => {
       }
     },
     120_000,
-  );
-
-  // Restarts the shared local broker (the set-up's or kafka:start's); not an external cluster.
-  it.skipIf(KAFKA_DATA_DIR === null)(
-    'survives a broker restart mid-run: no VM lost or duplicated, same result as in memory',
-    async () => {
-      const base = { pms: 30, steps: 40, seed: 13 };
-      let restarted: Promise<unknown> | null = null;
-      // The restart (SIGTERM, up to 15 s of shutdown, a new JVM) took over 30 s, the default
-      // barrier timeout, when the rest of the suite loaded this 2-core machine alongside it.
-      const kaf = await run(
-        { ...base, ...kafka(uniqueRun('restart'), { barrierTimeoutMs: 90_000 }) },
-        {
-          onStep: (row) => {
-            if (row.step === 5)
-              restarted = restartBroker({ cacheDir: KAFKA_CACHE_DIR, dataDir: KAFKA_DATA_DIR! });
-          },
-        },
-      );
-      await restarted;
-      expect(kaf.error).toBeUndefined();
-      // simulate() checked conservation at the end (every VM owned once, sleepers empty).
-      const mem = await run(base);
-      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-    },
-    180_000,
   );
 });
