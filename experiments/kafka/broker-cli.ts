@@ -19,7 +19,8 @@ import { runKafkaTool, type KafkaTool } from './kafka-tools.ts';
 import { KAFKA_CACHE_DIR, KAFKA_DATA_DIR } from './local-broker.ts';
 
 const cacheDir = KAFKA_CACHE_DIR;
-const USAGE = 'usage: npm run kafka:start | kafka:stop | kafka:restart | kafka:status | kafka:topics | kafka:consume';
+const USAGE =
+  'usage: npm run kafka:start | kafka:stop | kafka:restart | kafka:status | kafka:topics | kafka:consume';
 
 /** The running broker per broker.json, dropping a stale file whose pid is gone. */
 function running(dataDir: string) {
