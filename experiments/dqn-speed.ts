@@ -8,11 +8,13 @@ import { pairOf } from '../src/model/levels.ts';
 import { createDqn, disposeDqn, prepareDqn } from '../src/policy/dqn/dqn-entry.ts';
 import type { DqnOptions } from '../src/policy/dqn/dqn-options.ts';
 import { resolveConfig } from './config.ts';
-import { policyOptions } from './simulation.ts';
 
 /** Greedy decisions/s (3 candidate VMs, and single offers) and minibatch updates/s. */
 export async function dqnSpeed(options: DqnOptions): Promise<string[][]> {
-  const o = { ...policyOptions(resolveConfig({})), dqn: { ...options, mode: 'shared' as const } };
+  const o = {
+    qlearning: resolveConfig({}).qlearning,
+    dqn: { ...options, mode: 'shared' as const },
+  };
   const prepared = await prepareDqn({ pms: 1, rng: new Rng(1), options: o });
   const policy = createDqn({ nodeId: 0, rng: new Rng(2) }, o, prepared);
   const agent = prepared.shared!;

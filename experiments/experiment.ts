@@ -8,7 +8,6 @@ import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { UserError } from '../src/core/errors.ts';
-import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
 import type { Summary } from '../src/metrics/collector.ts';
 import {
@@ -23,6 +22,7 @@ const DEFAULTS = defaultConfig();
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { chooseProfile, policyKind, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
+import { POLICIES } from './policies.ts';
 import { ensureRunDir, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   )
     .option('policy', {
       type: 'string',
-      describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)`,
+      describe: `decision policy: ${POLICIES.names().join(', ')} (default qlearning)`,
     })
     .option('placement', {
       type: 'string',
@@ -141,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
   ensureRunDir(dir);
   // Build the run first: the policy's preparation (e.g. loading tfjs) tells what to record.
   const sim = await Simulation.create(resolved, workload);
-  const policyInfo = policyEntry(resolved.policy).describe?.(sim.prepared);
+  const policyInfo = POLICIES.get(resolved.policy).describe?.(sim.prepared);
   writeConfig(dir, resolved, { workloadName: workload.name, ...(policyInfo && { policyInfo }) });
   if (policyInfo && !quiet) reportPolicy(resolved.policy, policyInfo);
 

@@ -10,6 +10,7 @@ import { NodeHost } from '../nodes/node-host.ts';
 import { parseRange } from '../nodes/kafka-run.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
+import { POLICIES } from './policies.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = await cliParser(
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
     hostName: `${hostname()}:${process.pid}`,
     joinTimeoutMs: args['join-timeout-ms'],
     clock: realClock,
+    policies: POLICIES,
     ...(args.quiet ? {} : { log: (line: string) => process.stderr.write(`node-host: ${line}\n`) }),
   });
   await host.run();

@@ -21,7 +21,7 @@ import {
   type StepRow,
   type Summary,
 } from '../src/metrics/collector.ts';
-import type { PolicyOptions } from '../src/policy/registry.ts';
+import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
@@ -33,6 +33,7 @@ import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.t
 import { parseRange } from '../nodes/kafka-run.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import type { ExperimentConfig } from './config.ts';
+import { POLICIES } from './policies.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
 
 /** What a caller may observe or control while a run goes (also accepted by `run`). */
@@ -48,6 +49,8 @@ export interface SimulationHooks extends RunHooks {
   wrapTransport?(t: Transport<Message>): Transport<Message>;
   /** Observes each committed migration. */
   onMigration?(vm: number, from: number, to: number): void;
+  /** The policies the run may name (default: experiments/policies.ts). */
+  policies?: PolicyRegistry;
 }
 
 export interface SimulationResult {
@@ -89,8 +92,9 @@ export class Simulation {
     hooks: SimulationHooks = {},
   ): Promise<Simulation> {
     const world = buildWorld(config, workload);
-    const spec = nodeRunSpec(config, world);
-    const prepared = await preparePolicy(spec);
+    const policies = hooks.policies ?? POLICIES;
+    const spec = nodeRunSpec(config, world, policies);
+    const prepared = await preparePolicy(spec, policies);
     if (config.transport !== 'kafka')
       return new Simulation(config, workload, hooks, prepared, world);
     let sim: Simulation | undefined;
@@ -175,9 +179,11 @@ export class Simulation {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamUsedMb[vm]!,
     };
-    this.agents = buildAgents(nodeRunSpec(config, world), local, prepared, sensor, fx);
+    const policies = hooks.policies ?? POLICIES;
+    const spec = nodeRunSpec(config, world, policies);
+    this.agents = buildAgents(spec, policies, local, prepared, sensor, fx);
     this.engine = new CycleEngine<Message>(this.agents, this.transport);
-    this.controller = centralisedController(config, policyOptions(config), dc);
+    this.controller = centralisedController(config, policies, spec.policyOptions, dc);
   }
 
   private readonly observer: Omit<Effects, 'send'>;
@@ -284,14 +290,12 @@ export async function simulate(
   return (await Simulation.create(config, workload, hooks)).run();
 }
 
-/** The policy sections of a config. */
-export function policyOptions(config: ExperimentConfig): PolicyOptions {
-  return {
-    qlearning: config.qlearning,
-    dqn: config.dqn,
-    glap: config.glap,
-    baselines: config.baselines,
-  };
+/** The policy sections of a config, for the policies of `policies`. */
+export function policyOptions(
+  config: ExperimentConfig,
+  policies: PolicyRegistry = POLICIES,
+): PolicyOptions {
+  return policies.optionsOf(config);
 }
 
 /** The physical world at t = 0: host and VM types, the initial placement, the datacenter. */
@@ -327,13 +331,17 @@ export function buildWorld(config: ExperimentConfig, workload: Workload): World 
 }
 
 /** What node hosts need to build their agents (shipped to remote node hosts as is). */
-export function nodeRunSpec(config: ExperimentConfig, world: World): NodeRunSpec {
+export function nodeRunSpec(
+  config: ExperimentConfig,
+  world: World,
+  policies: PolicyRegistry = POLICIES,
+): NodeRunSpec {
   const dc = world.datacenter;
   return {
     seed: config.seed,
     pms: config.pms,
     policy: config.policy,
-    policyOptions: policyOptions(config),
+    policyOptions: policyOptions(config, policies),
     protocol: config.protocol,
     peerSampling: config.peerSampling,
     cyclon: config.cyclon,

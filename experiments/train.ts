@@ -8,7 +8,6 @@
 import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
-import { policyEntry } from '../src/policy/registry.ts';
 import type { DqnPrepared } from '../src/policy/dqn/dqn-entry.ts';
 import { disposeDqn } from '../src/policy/dqn/dqn-entry.ts';
 import { saveModel } from '../src/policy/dqn/model-store.ts';
@@ -16,6 +15,7 @@ import { PLACEMENTS } from '../src/model/placement.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
+import { POLICIES } from './policies.ts';
 import { packageVersion } from './results.ts';
 import { cliParser, readJsonFile, runCli } from './cli-support.ts';
 import { scenarioOptions } from './scenario-options.ts';
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     if (prepared === null) {
       sim = await Simulation.create(run, workload);
       prepared = sim.prepared as DqnPrepared;
-      const info = policyEntry('dqn').describe!(prepared);
+      const info = POLICIES.get('dqn').describe!(prepared);
       const notes = (info.backendNotes as string[]).join('; ');
       say(
         `qossip: training dqn on the ${String(info.backend)} backend${notes ? `; ${notes}` : ''}`,

@@ -5,8 +5,8 @@
  * changes what it does.
  */
 import { Rng } from '../src/core/rng.ts';
-import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
-import type { ProtocolOptions } from '../protocols/consolidation.ts';
+import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
+import type { ConsolidationOptions } from '../protocols/consolidation-options.ts';
 import type { Effects, VmSensor } from '../protocols/node-state.ts';
 import type { PeerSampler } from '../protocols/peer-sampling.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
@@ -19,7 +19,7 @@ export interface NodeRunSpec {
   pms: number;
   policy: string;
   policyOptions: PolicyOptions;
-  protocol: ProtocolOptions;
+  protocol: ConsolidationOptions;
   peerSampling: 'uniform' | 'cyclon';
   cyclon: CyclonOptions;
   /** Per node: CPU capacity in MIPS and RAM in MB. */
@@ -30,8 +30,8 @@ export interface NodeRunSpec {
 }
 
 /** Runs the policy's run-wide preparation (if any); its result goes to `buildAgents`. */
-export async function preparePolicy(spec: NodeRunSpec): Promise<unknown> {
-  const entry = policyEntry(spec.policy);
+export async function preparePolicy(spec: NodeRunSpec, policies: PolicyRegistry): Promise<unknown> {
+  const entry = policies.get(spec.policy);
   if (!entry.prepare) return undefined;
   return entry.prepare({
     pms: spec.pms,
@@ -46,12 +46,13 @@ export async function preparePolicy(spec: NodeRunSpec): Promise<unknown> {
  */
 export function buildAgents(
   spec: NodeRunSpec,
+  policies: PolicyRegistry,
   nodeIds: Iterable<number>,
   prepared: unknown,
   sensor: VmSensor,
   fx: Effects,
 ): (PmAgent | undefined)[] {
-  const entry = policyEntry(spec.policy);
+  const entry = policies.get(spec.policy);
   const hosted: number[][] = Array.from({ length: spec.pms }, () => []);
   spec.placement.forEach((h, vm) => hosted[h]!.push(vm));
   const nodeRngs = new Rng(spec.seed).fork('nodes');

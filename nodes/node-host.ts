@@ -5,6 +5,7 @@
  * its nodes behave exactly as they would in the driver's process.
  */
 import { UserError } from '../src/core/errors.ts';
+import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
 import { KafkaIo } from '../src/transport/kafka/kafka-io.ts';
@@ -32,6 +33,8 @@ export interface NodeHostOptions {
   log?: (line: string) => void;
   /** Time source for timeouts. */
   clock: Clock;
+  /** The policies a run may name (composed by the experiments layer). */
+  policies: PolicyRegistry;
 }
 
 export class NodeHost {
@@ -101,7 +104,7 @@ export class NodeHost {
       for (const [topic, value] of this.early) transport.receive(topic, value);
       this.early = [];
 
-      const prepared = await preparePolicy(start.spec);
+      const prepared = await preparePolicy(start.spec, o.policies);
       const sensor = {
         cpuMips: (vm: number) => this.cpuMips[vm]!,
         ramMb: (vm: number) => this.ramMb[vm]!,
@@ -111,7 +114,7 @@ export class NodeHost {
         (e) => transport.emit(e),
         start.spec.pms,
       );
-      const agents = buildAgents(start.spec, local, prepared, sensor, fx);
+      const agents = buildAgents(start.spec, o.policies, local, prepared, sensor, fx);
       const engine = new CycleEngine<Message>(agents, transport);
       for (let step = 0; step < start.steps; step++) {
         await this.until(

@@ -14,64 +14,11 @@ import type { ConsolidationNode, Effects, OutSession } from './node-state.ts';
 import { RecordKind } from './node-state.ts';
 import { glapRoundStart, onGlapMessage } from './q-table-merge.ts';
 
-export interface ProtocolOptions {
-  /** Rounds without a reply after which a request is retransmitted (or a probe abandoned). ≥ 1. */
-  retryAfterRounds: number;
-  /** Retransmissions of an unanswered Offer before the sender abandons it (safe: nothing moved). */
-  maxOfferRetries: number;
-  /** Rounds an uncommitted reservation holds the recipient's RAM before it is released. ≥ 1. */
-  reservationTtlRounds: number;
-  /**
-   * Rounds a recipient remembers its answer to an offer, to answer retransmissions and duplicates
-   * consistently. Must exceed the longest time a message can be in flight.
-   */
-  recordTtlRounds: number;
-  /** Consecutive rounds an overloaded PM stays overloaded before it wakes a sleeping PM. ≥ 1. */
-  wakeAfterStuckRounds: number;
-  /** Most VMs one exchange moves; 0 = no limit. */
-  maxMigrationsPerExchange: number;
-  /**
-   * A PM that is not overloaded starts an exchange only every this many rounds (staggered by
-   * node id); an overloaded one tries every round. 1 (default): every round.
-   */
-  probeEveryRounds?: number;
-  /**
-   * CPU fraction (0..1] at or above which a PM acts as overloaded: it is always the sender, sheds
-   * VMs until it is below it, and wakes a sleeper when stuck. 1 (default): only a full PM.
-   */
-  shedAboveCpu?: number;
-  /**
-   * Who sends when neither PM is overloaded: `utilisation` (default, the thesis): the less
-   * utilised one; `work`: the one running fewer MIPS, so VMs gather on the larger, more
-   * power-efficient hosts (a G5 at 50 % carries more than a G4 at 60 %).
-   */
-  senderBy?: 'utilisation' | 'work';
-  /**
-   * Rescue: a VM offered by an overloaded PM is accepted whenever RAM fits and the recipient's
-   * CPU stays below this fraction of capacity, whatever φin says (taking it is better than the
-   * sender waking a sleeping PM). 0 (default): offers are judged by πin alone.
-   */
-  rescueBelowCpu?: number;
-}
-
-export const DEFAULT_PROTOCOL_OPTIONS: Required<ProtocolOptions> = {
-  retryAfterRounds: 1,
-  maxOfferRetries: 3,
-  reservationTtlRounds: 4,
-  recordTtlRounds: 2000,
-  wakeAfterStuckRounds: 2,
-  maxMigrationsPerExchange: 0,
-  probeEveryRounds: 1,
-  shedAboveCpu: 1,
-  senderBy: 'utilisation',
-  rescueBelowCpu: 0,
-};
-
 // ---- own-state helpers ------------------------------------------------------------------------
 
 /** CPU demand at or above `shedAboveCpu` of capacity (default: full), or RAM over capacity. */
 export function isOverloaded(n: ConsolidationNode): boolean {
-  return n.cpuUsedMips >= n.cpuCapMips * (n.options.shedAboveCpu ?? 1) || n.ramUsedMb > n.ramCapMb;
+  return n.cpuUsedMips >= n.cpuCapMips * n.options.shedAboveCpu || n.ramUsedMb > n.ramCapMb;
 }
 
 /** Mean utilisation over resources, including reservations; ranks PMs for the sender role. */
@@ -119,7 +66,7 @@ export function decideAccept(
   rescue = false,
 ): boolean {
   if (n.ramUsedMb + n.ramReservedMb + ramMb > n.ramCapMb) return false;
-  const rescueBelow = n.options.rescueBelowCpu ?? 0;
+  const rescueBelow = n.options.rescueBelowCpu;
   if (rescue && rescueBelow > 0) {
     // Strictly below, with the offered VM and what is already reserved.
     return n.cpuUsedMips + n.cpuReservedMips + cpuMips < rescueBelow * n.cpuCapMips;
@@ -224,7 +171,7 @@ export function onRoundStart(n: ConsolidationNode, round: number, fx: Effects): 
       return;
     }
   }
-  const every = n.options.probeEveryRounds ?? 1;
+  const every = n.options.probeEveryRounds;
   if (every > 1 && (round + n.id) % every !== 0 && !isOverloaded(n)) return;
   const peer = n.sampler.select(n.rng);
   if (peer >= 0) startProbe(n, peer, MsgType.Probe, fx);

@@ -8,7 +8,7 @@ import type { Rng } from '../src/core/rng.ts';
 import type { NodePolicy } from '../src/policy/policy.ts';
 import type { Message } from './messages.ts';
 import type { PeerSampler } from './peer-sampling.ts';
-import type { ProtocolOptions } from './consolidation.ts';
+import type { ConsolidationOptions } from './consolidation-options.ts';
 
 /** The hypervisor's current readings for VMs hosted on this PM. */
 export interface VmSensor {
@@ -86,7 +86,7 @@ export interface ConsolidationNode {
   readonly sampler: PeerSampler;
   readonly rng: Rng;
   readonly sensor: VmSensor;
-  readonly options: ProtocolOptions;
+  readonly options: ConsolidationOptions;
 
   /** VMs this PM owns (escrowed outgoing VMs excluded). */
   vms: number[];

@@ -6,17 +6,26 @@
  * slots first and then replacing the entries they sent. A sleeping Q answers Asleep instead, so
  * sleepers drop out of views while awake PMs keep circulating. Memory: O(viewSize) per node.
  */
+import { z } from 'zod';
 import type { Rng } from '../src/core/rng.ts';
 import { SleeperMemory, type PeerSampler, type ShuffleRequest } from './peer-sampling.ts';
 
-export interface CyclonOptions {
-  /** Entries in the partial view (c). */
-  viewSize: number;
-  /** Entries exchanged per shuffle (l ≤ c). */
-  shuffleLength: number;
-  /** Rounds between this node's shuffles (1, the default: every round). */
-  shuffleEveryRounds?: number;
-}
+/** Cyclon's options (config section `cyclon`), declared once with their defaults. */
+export const CyclonOptionsSchema = z
+  .object({
+    /** Entries in the partial view (c). */
+    viewSize: z.number().int().min(1).max(10_000).default(20),
+    /** Entries exchanged per shuffle (l ≤ c). */
+    shuffleLength: z.number().int().min(1).max(10_000).default(8),
+    /**
+     * Rounds between this node's shuffles. Every round, Cyclon's own rhythm: fresh views find
+     * awake peers (once a step costs ~13 kWh on PlanetLab 20110303, compare/sweeps/s16, s17).
+     */
+    shuffleEveryRounds: z.number().int().min(1).max(1_000_000).default(1),
+  })
+  .strict();
+
+export type CyclonOptions = z.output<typeof CyclonOptionsSchema>;
 
 export class PeerSamplingCyclon implements PeerSampler {
   // The view is kept in one typed array (few objects to reach per message, nothing allocated
@@ -73,7 +82,7 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   startShuffle(rng: Rng): ShuffleRequest | null {
-    const every = this.o.shuffleEveryRounds ?? 1;
+    const every = this.o.shuffleEveryRounds;
     if (every > 1 && this.rounds++ % every !== 0) return null;
     const size = this.size;
     if (size === 0) return null;

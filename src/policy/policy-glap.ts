@@ -9,60 +9,47 @@
  *    mean (push-pull averaging conserves the sum, so all tables converge to a shared value).
  * Online learning from real migrations continues as in `qlearning`.
  */
+import { z } from 'zod';
 import { levelOf, pairOf, LEVEL_COUNT } from '../model/levels.ts';
 import type { Rng } from '../core/rng.ts';
-import { PolicyQLearning, type QLearningOptions } from './policy-q-learning.ts';
+import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
 import { pairReward } from './rewards.ts';
-import type { DecisionInput, NodePolicy } from './policy.ts';
+import type { DecisionInput, GlapLearner, NodePolicy, VmProfile } from './policy.ts';
+import { definePolicy, optionsSection } from './registry.ts';
 
-export interface GlapOptions {
-  /** Rounds between a PM's training-and-averaging exchanges (staggered by node id). ≥ 1. */
-  periodRounds: number;
-  /** A PM starts an exchange only while its CPU load (0..1) is below this (thesis: ~0.8). */
-  trainBelowLoad: number;
-  /** Simulated consolidation episodes per exchange. */
-  episodes: number;
-  /** Probability of a random VM choice (πout) during local training. */
-  trainEpsilon: number;
-  /** Probability of accepting an offer φin rejects during local training. */
-  trainEpsilonIn: number;
-  /**
-   * Tables local training updates: `both` (the thesis), or `out` only, leaving φin to what real
-   * migrations teach (a simulated episode cannot know whether the next demand overloads the
-   * recipient, which is what `qlearning.inRewardAt: next-step` learns).
-   */
-  trainTables?: 'both' | 'out';
-}
+const unit = z.number().min(0).max(1);
 
-export const DEFAULT_GLAP_OPTIONS: Required<GlapOptions> = {
-  periodRounds: 12,
-  trainBelowLoad: 0.8,
-  episodes: 4,
-  trainEpsilon: 0.1,
-  trainEpsilonIn: 0.05,
-  trainTables: 'both',
-};
+/**
+ * Options of GLAP's learning mode (config section `glap`). Defaults are the tuned ones (README,
+ * "Configuration"): train and average every 8 rounds (once a step); local training updates φout
+ * only.
+ */
+export const GLAP_OPTIONS = optionsSection(
+  'glap',
+  z
+    .object({
+      /** Rounds between a PM's training-and-averaging exchanges (staggered by node id). ≥ 1. */
+      periodRounds: z.number().int().min(1).max(1_000_000).default(8),
+      /** A PM starts an exchange only while its CPU load (0..1) is below this (thesis: ~0.8). */
+      trainBelowLoad: unit.default(0.8),
+      /** Simulated consolidation episodes per exchange. */
+      episodes: z.number().int().min(0).max(10_000).default(4),
+      /** Probability of a random VM choice (πout) during local training. */
+      trainEpsilon: unit.default(0.1),
+      /** Probability of accepting an offer φin rejects during local training. */
+      trainEpsilonIn: unit.default(0.05),
+      /**
+       * Tables local training updates: `both` (the thesis), or `out` only, leaving φin to what
+       * real migrations teach (a simulated episode cannot know whether the next demand overloads
+       * the recipient, which is what `qlearning.inRewardAt: next-step` learns).
+       */
+      trainTables: z.enum(['both', 'out']).default('out'),
+    })
+    .strict()
+    .prefault({}),
+);
 
-/** A PM's VMs as a neighbour reports them: capacity, then (CPU MIPS, RAM MB) per VM. */
-export interface VmProfile {
-  cpuCapMips: number;
-  ramCapMb: number;
-  /** [cpu0, ram0, cpu1, ram1, …] in MIPS and MB. */
-  vms: ArrayLike<number>;
-}
-
-/** What the GLAP exchange needs from a policy. */
-export interface GlapLearner {
-  readonly options: GlapOptions;
-  /** The node's open training exchange (protocol state it owns): peer and request seq. */
-  session: { peer: number; seq: number } | null;
-  /** Simulates consolidation between `self` and `neighbour` and learns from it. */
-  train(self: VmProfile, neighbour: VmProfile): void;
-  /** A copy of the tables to send: φout then φin, 81 × 81 each. */
-  exportTables(): Float32Array;
-  /** Averages the tables with a peer's (as sent by exportTables). */
-  merge(theirs: Float32Array): void;
-}
+export type GlapOptions = z.output<typeof GLAP_OPTIONS.schema>;
 
 /** One simulated PM of a training episode. */
 interface SimPm {
@@ -245,3 +232,12 @@ function senderFirst(a: SimPm, b: SimPm): boolean {
     (a.cpuSum / a.cap + a.ramSum / a.ramCap) / 2 <= (b.cpuSum / b.cap + b.ramSum / b.ramCap) / 2
   );
 }
+
+export const GLAP_POLICY = definePolicy({
+  name: 'glap',
+  description:
+    "GLAP learning mode: Q-tables trained locally on a neighbour's VMs and gossip-averaged, plus online learning",
+  kind: 'gossip',
+  sections: [QLEARNING_OPTIONS, GLAP_OPTIONS],
+  create: (ctx, o) => new PolicyGlap(ctx.rng, o.qlearning, o.glap),
+});

@@ -5,7 +5,6 @@
  * raw utilisations for policies that work on continuous features.
  */
 import type { Rng } from '../core/rng.ts';
-import type { GlapLearner } from './policy-glap.ts';
 
 /** What a node knows about itself and one VM when it decides. Utilisations are fractions 0..1+. */
 export interface DecisionInput {
@@ -43,6 +42,35 @@ export interface NodePolicy {
   observe?(self: DecisionInput): void;
   /** GLAP learning mode: local training on a neighbour's VMs and Q-table averaging (policy-glap.ts). */
   readonly glap?: GlapLearner;
+}
+
+/** GLAP's averaging options a learner carries (policy-glap.ts declares them with their defaults). */
+export interface GlapSchedule {
+  /** Rounds between a PM's training-and-averaging exchanges (staggered by node id). ≥ 1. */
+  readonly periodRounds: number;
+  /** A PM starts an exchange only while its CPU load (0..1) is below this (thesis: ~0.8). */
+  readonly trainBelowLoad: number;
+}
+
+/** A PM's VMs as a neighbour reports them: capacity, then (CPU MIPS, RAM MB) per VM. */
+export interface VmProfile {
+  cpuCapMips: number;
+  ramCapMb: number;
+  /** [cpu0, ram0, cpu1, ram1, …] in MIPS and MB. */
+  vms: ArrayLike<number>;
+}
+
+/** What the GLAP exchange needs from a policy. */
+export interface GlapLearner {
+  readonly options: GlapSchedule;
+  /** The node's open training exchange (protocol state it owns): peer and request seq. */
+  session: { peer: number; seq: number } | null;
+  /** Simulates consolidation between `self` and `neighbour` and learns from it. */
+  train(self: VmProfile, neighbour: VmProfile): void;
+  /** A copy of the tables to send: φout then φin, 81 × 81 each. */
+  exportTables(): Float32Array;
+  /** Averages the tables with a peer's (as sent by exportTables). */
+  merge(theirs: Float32Array): void;
 }
 
 export interface PolicyContext {

@@ -14,6 +14,10 @@ import type { Message } from '../../protocols/messages.ts';
 import type { Effects } from '../../protocols/node-state.ts';
 import type { QLearningOptions } from '../../src/policy/policy-q-learning.ts';
 import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
+import {
+  defaultConsolidationOptions,
+  type ConsolidationOptions,
+} from '../../protocols/consolidation-options.ts';
 
 export function testConfig(over: ConfigOverrides = {}): ExperimentConfig {
   return resolveConfig({ pms: 8, steps: 10, out: '/dev/null', ...over });
@@ -73,7 +77,21 @@ export const GREEDY_Q: QLearningOptions = {
   epsilon: 0,
   epsilonIn: 0,
   learning: true,
-  rewards: DEFAULT_REWARDS,
+  rewards: { out: [...DEFAULT_REWARDS.out], in: [...DEFAULT_REWARDS.in] },
+  inRewardAt: 'commit',
+  holdWhenNegative: false,
+};
+
+/**
+ * The thesis's exchange without the tuned extras, for hand-checked protocol tests: the less
+ * utilised PM sends, every PM may probe every round, no rescue, wake after 2 stuck rounds.
+ */
+export const PLAIN_PROTOCOL: ConsolidationOptions = {
+  ...defaultConsolidationOptions(),
+  wakeAfterStuckRounds: 2,
+  probeEveryRounds: 1,
+  senderBy: 'utilisation',
+  rescueBelowCpu: 0,
 };
 
 /** The repository root. */

@@ -2,13 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decideAccept, selfInput } from '../../protocols/consolidation.ts';
-import { DEFAULT_PROTOCOL_OPTIONS } from '../../protocols/consolidation.ts';
 import { PeerSamplingUniform } from '../../protocols/peer-sampling-uniform.ts';
 import { createNode, type ConsolidationNode } from '../../protocols/node-state.ts';
 import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
 import { QTable } from '../../src/policy/q-table.ts';
 import { pairOf } from '../../src/model/levels.ts';
-import { GREEDY_Q } from '../helpers/fixtures.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL } from '../helpers/fixtures.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function node(
@@ -25,7 +24,7 @@ function node(
     sampler: new PeerSamplingUniform(0, 2),
     rng: new Rng(1),
     sensor: { cpuMips: () => 0, ramMb: () => 0 },
-    options: DEFAULT_PROTOCOL_OPTIONS,
+    options: PLAIN_PROTOCOL,
     vms: [],
     asleep: false,
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, UserError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { pairOf } from '../../../src/model/levels.ts';
-import type { PolicyOptions } from '../../../src/policy/registry.ts';
+import type { DqnPolicyOptions } from '../../../src/policy/dqn/dqn-entry.ts';
 import {
   createDqn,
   disposeDqn,
@@ -21,15 +21,14 @@ import { defaultDqnOptions, type DqnOptions } from '../../../src/policy/dqn/dqn-
 import { FEATURE_COUNT } from '../../../src/policy/dqn/features.ts';
 import { saveModel } from '../../../src/policy/dqn/model-store.ts';
 import { defaultConfig } from '../../../experiments/config.ts';
-import { policyOptions } from '../../../experiments/simulation.ts';
 
 const live: DqnPrepared[] = [];
 afterEach(() => {
   for (const p of live.splice(0)) disposeDqn(p);
 });
 
-const opts = (over: Partial<DqnOptions>): PolicyOptions => ({
-  ...policyOptions(defaultConfig()),
+const opts = (over: Partial<DqnOptions>): DqnPolicyOptions => ({
+  qlearning: defaultConfig().qlearning,
   dqn: { ...defaultDqnOptions(), ...over },
 });
 

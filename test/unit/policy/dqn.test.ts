@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import type { DecisionInput } from '../../../src/policy/policy.ts';
-import type { PolicyOptions } from '../../../src/policy/registry.ts';
+import type { DqnPolicyOptions } from '../../../src/policy/dqn/dqn-entry.ts';
 import {
   createDqn,
   disposeDqn,
@@ -19,7 +19,7 @@ import { ReplayMemory, type Transition } from '../../../src/policy/dqn/replay-me
 import { Role } from '../../../src/policy/dqn/features.ts';
 import type { PolicyDqn } from '../../../src/policy/dqn/policy-dqn.ts';
 import { defaultConfig } from '../../../experiments/config.ts';
-import { policyOptions, simulate } from '../../../experiments/simulation.ts';
+import { simulate } from '../../../experiments/simulation.ts';
 import { makeWorkload } from '../../../experiments/workloads.ts';
 import { testConfig } from '../../helpers/fixtures.ts';
 
@@ -29,8 +29,8 @@ afterEach(() => {
 });
 
 async function dqnPolicy(over: Partial<DqnOptions> = {}, seed = 1) {
-  const options: PolicyOptions = {
-    ...policyOptions(defaultConfig()),
+  const options: DqnPolicyOptions = {
+    qlearning: defaultConfig().qlearning,
     dqn: { ...defaultDqnOptions(), ...over },
   };
   const prepared = await prepareDqn({ pms: 1, rng: new Rng(seed).fork('policy'), options });

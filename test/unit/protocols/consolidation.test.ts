@@ -1,7 +1,6 @@
 /** Handler-level tests: call a protocol step with a node and a message, assert on its effects. */
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_PROTOCOL_OPTIONS,
   isSenderAgainst,
   onMessage,
   onRoundEnd,
@@ -19,7 +18,7 @@ import { createNode, type ConsolidationNode } from '../../../protocols/node-stat
 import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { GREEDY_Q, recordingEffects } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL, recordingEffects } from '../../helpers/fixtures.ts';
 
 /** VM id → (cpu MIPS, RAM MB), as the hypervisor reads them. */
 const VMS: Record<number, [number, number]> = {
@@ -38,7 +37,7 @@ function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}):
     sampler: new PeerSamplingUniform(id, 4),
     rng: new Rng(100 + id),
     sensor: { cpuMips: (vm) => VMS[vm]![0], ramMb: (vm) => VMS[vm]![1] },
-    options: DEFAULT_PROTOCOL_OPTIONS,
+    options: PLAIN_PROTOCOL,
     vms,
     asleep: false,
   });
@@ -167,7 +166,7 @@ describe('exchange', () => {
     offer.cpuMips = 300;
     offer.ramMb = 613;
     onMessage(b, offer, fx);
-    onRoundStart(b, 1 + DEFAULT_PROTOCOL_OPTIONS.reservationTtlRounds, fx);
+    onRoundStart(b, 1 + PLAIN_PROTOCOL.reservationTtlRounds, fx);
     expect(b.ramReservedMb).toBe(0);
     const t = message(MsgType.Transfer, 0, 1, 6, 5);
     t.vm = 12;
@@ -194,7 +193,7 @@ describe('exchange', () => {
 
   it('an overloaded PM that stays stuck wakes a sleeper it knows of', () => {
     const o = node(0, [13, 11], { cpuCapMips: 2500 }); // 2800 MIPS on 2500: overloaded
-    o.stuckRounds = DEFAULT_PROTOCOL_OPTIONS.wakeAfterStuckRounds;
+    o.stuckRounds = PLAIN_PROTOCOL.wakeAfterStuckRounds;
     o.sampler.markAsleep(3);
     const fx = recordingEffects();
     onRoundStart(o, 5, fx);

@@ -4,18 +4,13 @@
  * neighbour's profile teaches φin to refuse a VM that would overload it.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_PROTOCOL_OPTIONS,
-  onMessage,
-  onRoundStart,
-  onStepStart,
-} from '../../../protocols/consolidation.ts';
+import { onMessage, onRoundStart, onStepStart } from '../../../protocols/consolidation.ts';
 import { MsgType, type Message } from '../../../protocols/messages.ts';
 import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
 import { PolicyGlap, type GlapOptions } from '../../../src/policy/policy-glap.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { GREEDY_Q, recordingEffects } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL, recordingEffects } from '../../helpers/fixtures.ts';
 
 const CPU: Record<number, number> = { 1: 3000, 2: 1500, 3: 500 };
 
@@ -36,7 +31,7 @@ function node(id: number, vms: number[], glap: GlapOptions): ConsolidationNode {
     },
     rng: new Rng(10 + id),
     sensor: { cpuMips: (vm) => CPU[vm]!, ramMb: () => 0 },
-    options: DEFAULT_PROTOCOL_OPTIONS,
+    options: PLAIN_PROTOCOL,
     vms,
     asleep: false,
   });
@@ -68,6 +63,7 @@ describe('GLAP learning exchange', () => {
       episodes: 0,
       trainEpsilon: 0,
       trainEpsilonIn: 0,
+      trainTables: 'both' as const,
     };
     const a = node(0, [3], g);
     const b = node(1, [2], g);
@@ -99,6 +95,7 @@ describe('GLAP learning exchange', () => {
       episodes: 1,
       trainEpsilon: 0,
       trainEpsilonIn: 0,
+      trainTables: 'both' as const,
     };
     const a = node(0, [1], g); // 3000 / 4000 = 75 %
     const fx = recordingEffects();
@@ -115,6 +112,7 @@ describe('GLAP learning exchange', () => {
       episodes: 2,
       trainEpsilon: 0,
       trainEpsilonIn: 0,
+      trainTables: 'both' as const,
     };
     const self = node(0, [1], g);
     const p = self.policy as PolicyGlap;
