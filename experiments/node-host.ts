@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { realClock } from '../src/engine/clock.ts';
 import { NodeHost } from '../nodes/node-host.ts';
-import { parseRange } from '../nodes/kafka-run.ts';
+import { parseRange } from '../nodes/run-control.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 import { POLICIES } from './policies.ts';

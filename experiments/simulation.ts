@@ -5,9 +5,9 @@
  * no flags, files or clocks, so one config and seed give one result.
  */
 import { Rng } from '../src/core/rng.ts';
-import { UserError } from '../src/core/errors.ts';
 import { invariant } from '../src/core/errors.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
+import { RunDriver } from '../src/engine/run-driver.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
 import { HOST_TYPES } from '../src/model/hardware.ts';
 import { initialPlacement } from '../src/model/placement.ts';
@@ -30,7 +30,7 @@ import type { Effects } from '../protocols/node-state.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
 import { buildAgents, preparePolicy, type NodeRunSpec } from '../nodes/build-agents.ts';
 import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.ts';
-import { parseRange } from '../nodes/kafka-run.ts';
+import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
@@ -83,18 +83,20 @@ export class Simulation {
   private readonly controller: CentralisedController | null;
 
   /**
-   * Builds a run: awaits the policy's run-wide preparation (if any) and, for the Kafka transport,
-   * connects, creates the run's topics and waits for remote node hosts.
+   * Builds a run: awaits the policy's run-wide preparation (unless `prepared`, a previous run's,
+   * is given: train.ts carries one DQN across episodes) and, for the Kafka transport, connects,
+   * creates the run's topics and waits for remote node hosts.
    */
   static async create(
     config: ExperimentConfig,
     workload: Workload,
     hooks: SimulationHooks = {},
+    prepared?: unknown,
   ): Promise<Simulation> {
     const world = buildWorld(config, workload);
     const policies = hooks.policies ?? POLICIES;
     const spec = nodeRunSpec(config, world, policies);
-    const prepared = await preparePolicy(spec, policies);
+    prepared ??= await preparePolicy(spec, policies);
     if (config.transport !== 'kafka')
       return new Simulation(config, workload, hooks, prepared, world);
     let sim: Simulation | undefined;
@@ -125,7 +127,10 @@ export class Simulation {
     }
   }
 
-  /** Use `Simulation.create` for policies that need preparation; this constructor is synchronous. */
+  /**
+   * A run in memory, built synchronously (tests drive it step by step). Policies that need
+   * preparation and Kafka runs are built with `Simulation.create`.
+   */
   constructor(
     readonly config: ExperimentConfig,
     readonly workload: Workload,
@@ -134,6 +139,10 @@ export class Simulation {
     world: World = buildWorld(config, workload),
     private readonly kafka: KafkaDriver | null = null,
   ) {
+    invariant(
+      (config.transport === 'kafka') === (kafka !== null),
+      () => `a ${config.transport} run was built without Simulation.create`,
+    );
     const pms = config.pms;
     const dc = world.datacenter;
     const metrics = new MetricsCollector(pms);
@@ -203,12 +212,17 @@ export class Simulation {
 
   /** Sets each VM's demand for `step` and lets every PM read its own VMs. */
   beginStep(step: number): void {
+    this.setDemand(step);
+    this.engine.startStep(step);
+  }
+
+  /** The datacenter's demand for `step`, from the workload. */
+  private setDemand(step: number): void {
     this.workload.cpuUtilAt(step, this.util);
     if (this.workload.ramUtilAt) {
       this.workload.ramUtilAt(step, this.ramUtil);
       this.datacenter.beginStep(step, this.util, this.ramUtil);
     } else this.datacenter.beginStep(step, this.util);
-    this.engine.startStep(step);
   }
 
   /**
@@ -241,31 +255,28 @@ export class Simulation {
    */
   async run(hooks: RunHooks = this.hooks): Promise<SimulationResult> {
     const steps = Math.min(this.config.steps, this.workload.maxSteps);
-    let truncated = false;
-    let error: string | undefined;
-    try {
-      for (let step = 0; step < steps; step++) {
-        if (hooks.shouldStop?.()) {
-          truncated = true;
-          break;
-        }
-        this.beginStep(step);
+    const driver = new RunDriver(this.engine, steps, this.config.roundsPerStep);
+    const outcome = await driver.run({
+      beginStep: async (step) => {
+        this.setDemand(step);
         await this.kafka?.beginStep(step, this.datacenter);
-        this.runController();
-        for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
+        return true;
+      },
+      controller: () => this.runController(),
+      afterRound: (stats) => this.metrics.onMessages(stats.messages),
+      endStep: () => {
         const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it
         hooks.onStep?.(row);
-      }
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      truncated = true;
-      error = e.message;
-    } finally {
-      await this.transport.close();
-      await this.kafka?.finish(error);
-    }
-    if (error === undefined) checkConservation(this.agents, this.datacenter);
-    return { ...this.result(truncated), ...(error === undefined ? {} : { error }) };
+      },
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      check: () => checkConservation(this.agents, this.datacenter),
+      finish: async (error) => {
+        await this.transport.close();
+        await this.kafka?.finish(error);
+      },
+    });
+    const error = outcome.error;
+    return { ...this.result(outcome.truncated), ...(error === undefined ? {} : { error }) };
   }
 
   result(truncated: boolean): SimulationResult {

@@ -86,17 +86,14 @@ async function main(argv: string[]): Promise<number> {
     const workload = makeWorkload(workloadRequest(c, seed));
     const run = { ...c, vms: workload.vmCount };
     const te = performance.now();
-    let sim: Simulation;
+    const sim = await Simulation.create(run, workload, {}, prepared ?? undefined);
     if (prepared === null) {
-      sim = await Simulation.create(run, workload);
       prepared = sim.prepared as DqnPrepared;
       const info = POLICIES.get('dqn').describe!(prepared);
       const notes = (info.backendNotes as string[]).join('; ');
       say(
         `qossip: training dqn on the ${String(info.backend)} backend${notes ? `; ${notes}` : ''}`,
       );
-    } else {
-      sim = new Simulation(run, workload, {}, prepared);
     }
     const r = await sim.run();
     seeds.push(seed);

@@ -4,30 +4,46 @@
  * random streams are forked from the run seed by node id, so which process hosts a node never
  * changes what it does.
  */
+import { z } from 'zod';
 import { Rng } from '../src/core/rng.ts';
-import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
-import type { ConsolidationOptions } from '../protocols/consolidation-options.ts';
+import type { PolicyRegistry } from '../src/policy/registry.ts';
+import { ConsolidationOptionsSchema } from '../protocols/consolidation-options.ts';
 import type { Effects, VmSensor } from '../protocols/node-state.ts';
 import type { PeerSampler } from '../protocols/peer-sampling.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
-import { PeerSamplingCyclon, type CyclonOptions } from '../protocols/peer-sampling-cyclon.ts';
+import { CyclonOptionsSchema, PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
 import { PmAgent } from './pm-agent.ts';
 
-/** The run-wide facts every node host needs (JSON-serialisable, sent to remote hosts as is). */
-export interface NodeRunSpec {
-  seed: number;
-  pms: number;
-  policy: string;
-  policyOptions: PolicyOptions;
-  protocol: ConsolidationOptions;
-  peerSampling: 'uniform' | 'cyclon';
-  cyclon: CyclonOptions;
-  /** Per node: CPU capacity in MIPS and RAM in MB. */
-  cpuCapMips: number[];
-  ramCapMb: number[];
-  /** Per VM: the host it starts on. */
-  placement: number[];
-}
+const nat = z.number().int().min(0);
+const amounts = z.array(z.number().min(0).max(1e12));
+
+/**
+ * The run-wide facts every process needs to build any subset of a run's nodes (JSON, sent to
+ * remote node hosts as is in the run's start record, and validated there on arrival).
+ */
+export const NodeRunSpecSchema = z
+  .object({
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    pms: z.number().int().min(1),
+    policy: z.string().min(1),
+    /** The run's option sections by key; each policy parses its own (PolicyRegistry). */
+    policyOptions: z.record(z.string(), z.unknown()),
+    protocol: ConsolidationOptionsSchema,
+    peerSampling: z.enum(['uniform', 'cyclon']),
+    cyclon: CyclonOptionsSchema,
+    /** Per node: CPU capacity in MIPS and RAM in MB. */
+    cpuCapMips: amounts,
+    ramCapMb: amounts,
+    /** Per VM: the host it starts on. */
+    placement: z.array(nat),
+  })
+  .strict();
+
+export type NodeRunSpec = z.output<typeof NodeRunSpecSchema>;
 
 /** Runs the policy's run-wide preparation (if any); its result goes to `buildAgents`. */
 export async function preparePolicy(spec: NodeRunSpec, policies: PolicyRegistry): Promise<unknown> {

@@ -151,6 +151,24 @@ export class PolicyRegistry {
     return Object.fromEntries(this.sections().map((s) => [s.key, s.schema]));
   }
 
+  /**
+   * The options of policy `name`'s sections in `options`, validated against their schemas (e.g.
+   * a run spec that came from another process); an invalid one is the sender's config error.
+   */
+  parseOptions(name: string, options: PolicyOptions): PolicyOptions {
+    const out: Record<string, unknown> = { ...options };
+    for (const s of this.get(name).sections) {
+      const r = s.schema.safeParse(options[s.key]);
+      if (!r.success) {
+        const issue = r.error.issues[0]!;
+        const key = [s.key, ...issue.path].join('.');
+        throw new ConfigError(`invalid ${key} for policy ${name}: ${issue.message}`);
+      }
+      out[s.key] = r.data;
+    }
+    return out;
+  }
+
   /** The options of every section, picked by key from a resolved config. */
   optionsOf(config: Readonly<Record<string, unknown>>): PolicyOptions {
     return Object.fromEntries(this.sections().map((s) => [s.key, config[s.key]]));

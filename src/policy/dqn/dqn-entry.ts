@@ -3,7 +3,7 @@
  * loads a saved model if `dqn.modelDir` is set, and in `shared` mode builds the one agent all PMs
  * use; `create` gives each PM a PolicyDqn on that agent, or (`per-pm`) on its own agent, built on
  * first use and kept in the prepared state. A prepared state can therefore be handed to several
- * runs in a row (experiments/train.ts does, with `new Simulation(…, prepared)`), carrying the
+ * runs in a row (experiments/train.ts does, with `Simulation.create(…, prepared)`), carrying the
  * networks, replay memories and ε schedules across episodes.
  */
 import { ConfigError } from '../../core/errors.ts';
