@@ -51,11 +51,11 @@ export function runControllerStep(c: CentralisedController, sink: OrderSink): vo
     const dst = sink.agents[to];
     invariant(src && dst, () => `centralised order moves VM ${vm} between PMs not hosted here`);
     if (dc.awake[to] === 0) {
-      hypervisorWoke(dst.state);
+      hypervisorWoke(dst);
       sink.woke(to);
     }
-    hypervisorVmLeft(src.state, vm);
-    hypervisorVmArrived(dst.state, vm);
+    hypervisorVmLeft(src, vm);
+    hypervisorVmArrived(dst, vm);
     sink.migrated(vm, from, to, c.chargesMigrations);
   }
 }

@@ -182,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
   writeResults(dir, result);
   writeQTables(
     dir,
-    result.agents.map((a) => a?.state.policy),
+    result.agents.map((a) => a?.policy),
     result.nodes,
     resolved.output.qtableNodes,
   );

@@ -26,10 +26,9 @@ import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
-import type { Effects } from '../protocols/node-state.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
 import { buildAgents, preparePolicy, type NodeRunSpec } from '../nodes/build-agents.ts';
-import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.ts';
+import { applyEvent, eventEffects, type EffectSink, type NodeEvent } from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import type { ExperimentConfig } from './config.ts';
@@ -165,7 +164,7 @@ export class Simulation {
       rejected: () => metrics.onInvalidMessage(),
       exchangeStarted: () => metrics.onExchangeStarted(),
     };
-    let fx: Effects;
+    let fx: EffectSink;
     let local: number[];
     if (kafka) {
       const t = kafka.transport;
@@ -195,7 +194,7 @@ export class Simulation {
     this.controller = centralisedController(config, policies, spec.policyOptions, dc);
   }
 
-  private readonly observer: Omit<Effects, 'send'>;
+  private readonly observer: Omit<EffectSink, 'send'>;
 
   /** A VM moved: the datacenter moves it (charging PDM unless a reference repack moved it), metrics count it. */
   private moved(vm: number, from: number, to: number, charged: boolean): void {
@@ -371,7 +370,7 @@ export function checkConservation(agents: readonly (PmAgent | undefined)[], dc: 
       remote = true; // hosted elsewhere: only the datacenter's side can be checked here
       continue;
     }
-    const s = a.state;
+    const s = a.node;
     invariant(
       !s.asleep || s.vms.length === 0,
       () => `sleeping PM ${s.id} holds ${s.vms.length} VMs`,

@@ -8,11 +8,17 @@ import { z } from 'zod';
 import { Rng } from '../src/core/rng.ts';
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { ConsolidationOptionsSchema } from '../protocols/consolidation-options.ts';
-import type { Effects, VmSensor } from '../protocols/node-state.ts';
+import type { VmSensor } from '../protocols/pm-node.ts';
+import { Out } from '../protocols/protocol.ts';
+import type { EffectSink } from './node-events.ts';
+import { STACK } from './protocol-stack.ts';
 import type { PeerSampler } from '../protocols/peer-sampling.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
 import { CyclonOptionsSchema, PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
-import { PmAgent } from './pm-agent.ts';
+import { PmAgent, type Trainer } from './pm-agent.ts';
+
+/** GLAP's local training as the policy implements it. */
+const trainOnPolicy: Trainer = (learner, self, neighbour) => learner.train(self, neighbour);
 
 const nat = z.number().int().min(0);
 const amounts = z.array(z.number().min(0).max(1e12));
@@ -58,7 +64,9 @@ export async function preparePolicy(spec: NodeRunSpec, policies: PolicyRegistry)
 
 /**
  * The agents of `nodeIds`, in an array indexed by node id (holes for nodes hosted elsewhere).
- * `prepared` is `preparePolicy`'s result; `sensor` reads the VMs a node hosts; `fx` runs effects.
+ * `prepared` is `preparePolicy`'s result; `sensor` reads the VMs a node hosts; `sink` receives
+ * their effects. They share one effects buffer: an agent carries out each step's effects before
+ * the next step of any agent runs.
  */
 export function buildAgents(
   spec: NodeRunSpec,
@@ -66,13 +74,14 @@ export function buildAgents(
   nodeIds: Iterable<number>,
   prepared: unknown,
   sensor: VmSensor,
-  fx: Effects,
+  sink: EffectSink,
 ): (PmAgent | undefined)[] {
   const entry = policies.get(spec.policy);
   const hosted: number[][] = Array.from({ length: spec.pms }, () => []);
   spec.placement.forEach((h, vm) => hosted[h]!.push(vm));
   const nodeRngs = new Rng(spec.seed).fork('nodes');
   const agents: (PmAgent | undefined)[] = new Array(spec.pms);
+  const out = new Out();
   for (const id of nodeIds) {
     const nodeRng = nodeRngs.fork(id);
     agents[id] = new PmAgent(
@@ -92,7 +101,10 @@ export function buildAgents(
         sensor,
         options: spec.protocol,
       },
-      fx,
+      STACK,
+      sink,
+      out,
+      trainOnPolicy,
     );
   }
   return agents;

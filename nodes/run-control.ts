@@ -10,7 +10,7 @@ import { UserError } from '../src/core/errors.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
 import type { KafkaIo, KafkaRecord } from '../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../src/transport/kafka/transport-kafka.ts';
-import { messageCodec } from '../protocols/message-codec.ts';
+import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
 import { eventCodec, type NodeEvent } from './node-events.ts';
 import { NodeRunSpecSchema } from './build-agents.ts';

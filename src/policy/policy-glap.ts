@@ -1,7 +1,7 @@
 /**
  * GLAP's own learning mode (Khelghatdoust, IEEE CLUSTER 2016; thesis §4.4): the same φout / φin
  * tables and decisions as independent Q-learning, plus two things done over messages
- * (protocols/q-table-merge.ts):
+ * (protocols/glap-averaging.ts):
  *  - local training: a PM under ~80 % load asks one neighbour for its VM profiles (each VM's CPU
  *    and RAM demand, and the neighbour's capacity) and simulates consolidation between the two PMs
  *    on its own tables, with the GLAP rewards, without moving anything;
@@ -64,7 +64,6 @@ interface SimPm {
 export class PolicyGlap implements NodePolicy, GlapLearner {
   readonly gossips = true;
   readonly q: PolicyQLearning;
-  session: { peer: number; seq: number } | null = null;
 
   constructor(
     private readonly rng: Rng,
@@ -92,12 +91,18 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
     return this.q.accept(self, action);
   }
 
-  learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
-    return this.q.learnOut(state, action, nextState, terminal);
+  learnOut(
+    token: number,
+    state: number,
+    action: number,
+    nextState: number,
+    terminal: boolean,
+  ): number {
+    return this.q.learnOut(token, state, action, nextState, terminal);
   }
 
-  learnIn(state: number, action: number, nextState: number): number {
-    return this.q.learnIn(state, action, nextState);
+  learnIn(token: number, state: number, action: number, nextState: number): number {
+    return this.q.learnIn(token, state, action, nextState);
   }
 
   tables(): Readonly<Record<string, Float32Array>> {

@@ -105,14 +105,21 @@ export class PolicyQLearning implements NodePolicy {
     return { phiOut: this.phiOut.values, phiIn: this.phiIn.values };
   }
 
-  learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
+  /** Q-tables credit a decision by its (state, action) pair, which the reward carries. */
+  learnOut(
+    _token: number,
+    state: number,
+    action: number,
+    nextState: number,
+    terminal: boolean,
+  ): number {
     const r = pairReward(this.o.rewards.out, nextState);
     if (this.o.learning)
       this.phiOut.update(state, action, r, nextState, terminal, this.o.alpha, this.o.gamma);
     return r;
   }
 
-  learnIn(state: number, action: number, nextState: number): number {
+  learnIn(_token: number, state: number, action: number, nextState: number): number {
     const r = pairReward(this.o.rewards.in, nextState);
     if (!this.o.learning) return r;
     if (this.o.inRewardAt === 'next-step') this.pendingIn.push(state, action);

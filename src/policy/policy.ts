@@ -16,6 +16,15 @@ export interface DecisionInput {
   ramUtil: number;
 }
 
+/**
+ * A decision token: the protocol gives every πout choice and πin acceptance the next of its
+ * node's tokens (positive integers), and names it again in the reward that follows, or in
+ * `forget` when none will (offer rejected, exchange abandoned, reservation expired). A policy
+ * that remembers something about a decision (the DQN: its input features) keys it by token, so
+ * it credits exactly that decision. Tokens are per node: a policy instance belongs to one node.
+ */
+export type DecisionToken = number;
+
 export interface NodePolicy {
   /** Whether the node initiates gossip exchanges at all (false: it never migrates). */
   readonly gossips: boolean;
@@ -29,13 +38,31 @@ export interface NodePolicy {
     cpuFrac: Float64Array,
     ramFrac: Float64Array,
     count: number,
+    token: DecisionToken,
   ): number;
   /** πin: accept the offered VM (pair `action`, demand fractions)? RAM fit is checked by the protocol. */
-  accept(self: DecisionInput, action: number, cpuFrac: number, ramFrac: number): boolean;
-  /** Feedback to the sender after a VM left: it went from `state` to `nextState`. Returns the reward. */
-  learnOut(state: number, action: number, nextState: number, terminal: boolean): number;
-  /** Feedback to the recipient after it committed a VM. Returns the reward. */
-  learnIn(state: number, action: number, nextState: number): number;
+  accept(
+    self: DecisionInput,
+    action: number,
+    cpuFrac: number,
+    ramFrac: number,
+    token: DecisionToken,
+  ): boolean;
+  /**
+   * The reward of πout decision `token`: the sender went from `state` (its state pair when it
+   * chose) to `nextState` by sending the VM of pair `action`. Returns the reward.
+   */
+  learnOut(
+    token: DecisionToken,
+    state: number,
+    action: number,
+    nextState: number,
+    terminal: boolean,
+  ): number;
+  /** The reward of πin decision `token` once the VM is committed (0: a rescue, no decision). */
+  learnIn(token: DecisionToken, state: number, action: number, nextState: number): number;
+  /** Decision `token` will never be rewarded: drop what was kept for it. */
+  forget?(token: DecisionToken): void;
   /** Learnt 81 × 81 tables to save with the results (row-major [state][action]), if the policy has any. */
   tables?(): Readonly<Record<string, Float32Array>>;
   /** Start of each step, after the node read its VMs' new demand: its own state (optional). */
@@ -63,8 +90,6 @@ export interface VmProfile {
 /** What the GLAP exchange needs from a policy. */
 export interface GlapLearner {
   readonly options: GlapSchedule;
-  /** The node's open training exchange (protocol state it owns): peer and request seq. */
-  session: { peer: number; seq: number } | null;
   /** Simulates consolidation between `self` and `neighbour` and learns from it. */
   train(self: VmProfile, neighbour: VmProfile): void;
   /** A copy of the tables to send: φout then φin, 81 × 81 each. */

@@ -1,5 +1,5 @@
 /**
- * Small builders shared by tests: configs, array-backed workloads, a recording Effects sink, and
+ * Small builders shared by tests: configs, array-backed workloads, option presets, and
  * a runner for the project's CLI scripts in a child process.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,8 +10,6 @@ import {
   type ExperimentConfig,
 } from '../../experiments/config.ts';
 import type { Workload } from '../../src/workload/workload.ts';
-import type { Message } from '../../protocols/messages.ts';
-import type { Effects } from '../../protocols/node-state.ts';
 import type { QLearningOptions } from '../../src/policy/policy-q-learning.ts';
 import { DEFAULT_REWARDS } from '../../src/policy/rewards.ts';
 import {
@@ -36,38 +34,6 @@ export class ArrayWorkload implements Workload {
     const row = this.steps[step % this.steps.length]!;
     for (let i = 0; i < this.vmCount; i++) out[i] = row[i]!;
   }
-}
-
-export interface Recorded {
-  sent: Message[];
-  migrated: [number, number, number][];
-  slept: number[];
-  woke: number[];
-  rewards: ['out' | 'in', number][];
-  rejected: (Message | null)[];
-  exchanges: number[];
-}
-
-export function recordingEffects(): Effects & { log: Recorded } {
-  const log: Recorded = {
-    sent: [],
-    migrated: [],
-    slept: [],
-    woke: [],
-    rewards: [],
-    rejected: [],
-    exchanges: [],
-  };
-  return {
-    log,
-    send: (m) => log.sent.push(m),
-    migrated: (vm, from, to) => log.migrated.push([vm, from, to]),
-    slept: (n) => log.slept.push(n),
-    woke: (n) => log.woke.push(n),
-    rewarded: (_n, role, r) => log.rewards.push([role, r]),
-    rejected: (_n, m) => log.rejected.push(m),
-    exchangeStarted: (n) => log.exchanges.push(n),
-  };
 }
 
 /** Q-learning options for hand-checked protocol tests: greedy (no exploration), α = γ = 0.5. */

@@ -31,7 +31,7 @@ function checkInvariants(model: Model, { sim }: Real): void {
   const owners = new Int32Array(dc.vmCount).fill(-1);
   const escrow = new Int32Array(dc.vmCount).fill(-1);
   for (const a of sim.agents.filter((x) => x !== undefined)) {
-    const s = a.state;
+    const s = { ...a.node, ...a.consolidation };
     if (s.asleep) {
       expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
       expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
@@ -90,10 +90,12 @@ class HealCommand implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real) {
     real.faults.enabled = false;
     const busy = () =>
-      real.sim.agents.some((a) => a!.state.out !== null || a!.state.reservations.size > 0);
+      real.sim.agents.some(
+        (a) => a!.consolidation.out !== null || a!.consolidation.reservations.size > 0,
+      );
     for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
     checkInvariants(model, real);
-    expect(real.sim.agents.some((a) => a!.state.out?.phase === 'transferring')).toBe(false);
+    expect(real.sim.agents.some((a) => a!.consolidation.out?.phase === 'transferring')).toBe(false);
     checkConservation(real.sim.agents, real.sim.datacenter);
     real.faults.enabled = true;
   }

@@ -37,7 +37,7 @@ describe('V-MAN', () => {
     expect(row.migrations).toBe(1);
     expect(row.activePms).toBe(1);
     expect([...sim.datacenter.vmHost]).toEqual([0, 0]);
-    expect(sim.agents[1]!.state.asleep).toBe(true);
+    expect(sim.agents[1]!.node.asleep).toBe(true);
   });
 
   it('moves nothing that does not fit', async () => {
@@ -93,7 +93,7 @@ describe('THR-MMT (CloudSim semantics, RAM not binding)', () => {
     expect(r.summary.activePmsMean).toBeLessThan(4);
     for (const a of r.agents) {
       const vms = [...r.datacenter.vmHost.keys()].filter((vm) => r.datacenter.vmHost[vm] === a!.id);
-      expect([...a!.state.vms].sort()).toEqual(vms);
+      expect([...a!.node.vms].sort()).toEqual(vms);
     }
   });
 });

@@ -48,8 +48,9 @@ async function trainedModel(): Promise<{ dir: string; trained: DqnPrepared }> {
     const self = { cpuUtil: rng.next(), ramUtil: 0.5 * rng.next(), state: 0 };
     self.state = pairOf(self.cpuUtil, self.ramUtil);
     const c = 0.5 * rng.next();
-    if (policy.accept(self, pairOf(c, 0.2), c, 0.2)) {
-      policy.learnIn(self.state, pairOf(c, 0.2), pairOf(self.cpuUtil + c, self.ramUtil + 0.2));
+    if (policy.accept(self, pairOf(c, 0.2), c, 0.2, k + 1)) {
+      const next = pairOf(self.cpuUtil + c, self.ramUtil + 0.2);
+      policy.learnIn(k + 1, self.state, pairOf(c, 0.2), next);
     }
   }
   expect(trained.shared!.updates).toBeGreaterThan(100);
@@ -80,8 +81,8 @@ describe('DQN model files', () => {
     const policy = createDqn({ nodeId: 0, rng: new Rng(9) }, opts({ modelDir: dir }), loaded);
     for (let k = 0; k < 50; k++) {
       const self = { cpuUtil: 0.5, ramUtil: 0.2, state: pairOf(0.5, 0.2) };
-      if (policy.accept(self, pairOf(0.6, 0.2), 0.6, 0.2)) {
-        policy.learnIn(self.state, pairOf(0.6, 0.2), pairOf(1.1, 0.4));
+      if (policy.accept(self, pairOf(0.6, 0.2), 0.6, 0.2, k + 1)) {
+        policy.learnIn(k + 1, self.state, pairOf(0.6, 0.2), pairOf(1.1, 0.4));
       }
     }
     expect(loaded.shared!.updates).toBe(0);

@@ -65,6 +65,7 @@ describe('conformance: dqn', () => {
       const d = p as PolicyDqn;
       return [...d.qOut(self, cpu, ram), ...cpu.map((c, i) => d.qIn(self, c, ram[i]!))];
     },
+    pending: (p) => (p as PolicyDqn).pending,
     numRuns: 25,
   });
 });
