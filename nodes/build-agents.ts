@@ -16,9 +16,7 @@ import type { PeerSampler } from '../protocols/peer-sampling.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
 import { CyclonOptionsSchema, PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
 import { PmAgent, type Trainer } from './pm-agent.ts';
-
-/** GLAP's local training as the policy implements it. */
-const trainOnPolicy: Trainer = (learner, self, neighbour) => learner.train(self, neighbour);
+import { trainLocally } from '../protocols/glap-training.ts';
 
 const nat = z.number().int().min(0);
 const amounts = z.array(z.number().min(0).max(1e12));
@@ -82,6 +80,10 @@ export function buildAgents(
   const nodeRngs = new Rng(spec.seed).fork('nodes');
   const agents: (PmAgent | undefined)[] = new Array(spec.pms);
   const out = new Out();
+  // GLAP's local training runs simulated exchanges with effects of their own.
+  const trainOut = new Out();
+  const trainer: Trainer = (learner, self, neighbour, options) =>
+    trainLocally(learner, self, neighbour, options, trainOut);
   for (const id of nodeIds) {
     const nodeRng = nodeRngs.fork(id);
     agents[id] = new PmAgent(
@@ -104,7 +106,7 @@ export function buildAgents(
       STACK,
       sink,
       out,
-      trainOnPolicy,
+      trainer,
     );
   }
   return agents;

@@ -80,12 +80,23 @@ function newSession(
   };
 }
 
-/** Opens an exchange with `peer`: a Probe, or a Wake to a sleeper. */
-export function startProbe(c: ConsolidationState, peer: number, type: MsgTypeCode, out: Out) {
+/** Opens an exchange with `peer`: a Probe, or a Wake to a sleeper. Returns the message sent. */
+export function startProbe(
+  c: ConsolidationState,
+  peer: number,
+  type: MsgTypeCode,
+  out: Out,
+): Message {
   const m = withLoad(c, message(type, c.node.id, peer, nextSeq(c.node)));
   c.out = newSession(c, 'probing', peer, m);
   out.exchangeStarted();
   out.send(m);
+  return m;
+}
+
+/** `c`'s Invite answering probe `m`: "you send" (the role rule made `c` the recipient). */
+export function inviteOf(c: ConsolidationState, m: Message): Message {
+  return withLoad(c, message(MsgType.Invite, c.node.id, m.from, nextSeq(c.node), m.seq));
 }
 
 /** Is `m` the answer to the node's current outgoing request in `phase`? */
@@ -122,7 +133,7 @@ export function onProbe(c: ConsolidationState, m: Message, out: Out): void {
     reply(n, out, m, MsgType.Decline);
     return;
   }
-  out.send(withLoad(c, message(MsgType.Invite, n.id, m.from, nextSeq(n), m.seq)));
+  out.send(inviteOf(c, m));
 }
 
 /**

@@ -73,7 +73,7 @@ export const GLAP_AVERAGING: Protocol<GlapAveragingState, GlapMessage> = {
         const s = g.session;
         if (!s || s.peer !== ev.from || s.seq !== ev.re || ev.data.length < 2) return;
         const d = ev.data;
-        out.train(asProfile(profileOf(n)), asProfile(d));
+        out.train(asProfile(n.id, profileOf(n)), asProfile(ev.from, d));
         s.seq = ev.seq; // the Merge answers this Profile
         out.raise(TRAINED);
         return;
@@ -127,6 +127,6 @@ function profileOf(n: PmNode): number[] {
   return out;
 }
 
-function asProfile(d: readonly number[]): VmProfile {
-  return { cpuCapMips: d[0]!, ramCapMb: d[1]!, vms: d.slice(2) };
+function asProfile(node: number, d: readonly number[]): VmProfile {
+  return { node, cpuCapMips: d[0]!, ramCapMb: d[1]!, vms: d.slice(2) };
 }

@@ -71,16 +71,19 @@ export interface NodePolicy {
   readonly glap?: GlapLearner;
 }
 
-/** GLAP's averaging options a learner carries (policy-glap.ts declares them with their defaults). */
+/** GLAP's options a learner carries (policy-glap.ts declares them with their defaults). */
 export interface GlapSchedule {
   /** Rounds between a PM's training-and-averaging exchanges (staggered by node id). ≥ 1. */
   readonly periodRounds: number;
   /** A PM starts an exchange only while its CPU load (0..1) is below this (thesis: ~0.8). */
   readonly trainBelowLoad: number;
+  /** Simulated consolidation episodes per exchange. */
+  readonly episodes: number;
 }
 
-/** A PM's VMs as a neighbour reports them: capacity, then (CPU MIPS, RAM MB) per VM. */
+/** A PM's VMs as a neighbour reports them: its id, capacity, then (CPU MIPS, RAM MB) per VM. */
 export interface VmProfile {
+  node: number;
   cpuCapMips: number;
   ramCapMb: number;
   /** [cpu0, ram0, cpu1, ram1, …] in MIPS and MB. */
@@ -90,8 +93,12 @@ export interface VmProfile {
 /** What the GLAP exchange needs from a policy. */
 export interface GlapLearner {
   readonly options: GlapSchedule;
-  /** Simulates consolidation between `self` and `neighbour` and learns from it. */
-  train(self: VmProfile, neighbour: VmProfile): void;
+  /**
+   * The policy local training's simulated PMs decide and learn with (on this PM's tables), or
+   * null when the tables are frozen. Training itself runs the consolidation protocol
+   * (protocols/glap-training.ts).
+   */
+  readonly trainer: NodePolicy | null;
   /** A copy of the tables to send: φout then φin, 81 × 81 each. */
   exportTables(): Float32Array;
   /** Averages the tables with a peer's (as sent by exportTables). */

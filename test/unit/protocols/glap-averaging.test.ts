@@ -1,7 +1,6 @@
 /**
  * GlapAveraging's step as data: ProfileRequest → Profile (a train request, then the trained
- * tables) → Merge → MergeReply, after which both PMs hold the element-wise mean of their tables;
- * and local training on a neighbour's profile teaches φin to refuse a VM that would overload it.
+ * tables) → Merge → MergeReply, after which both PMs hold the element-wise mean of their tables.
  */
 import { describe, expect, it } from 'vitest';
 import { GLAP_AVERAGING, type GlapAveragingState } from '../../../protocols/glap-averaging.ts';
@@ -10,9 +9,9 @@ import { createPmNode, readDemand } from '../../../protocols/pm-node.ts';
 import { ROUND_START, type NodeTick } from '../../../protocols/protocol.ts';
 import { PolicyGlap, type GlapOptions } from '../../../src/policy/policy-glap.ts';
 import type { VmProfile } from '../../../src/policy/policy.ts';
-import { pairOf } from '../../../src/model/levels.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { GREEDY_Q } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL } from '../../helpers/fixtures.ts';
+import { trainLocally } from '../../../protocols/glap-training.ts';
 import { step, towards } from '../../helpers/protocol.ts';
 
 const CPU: Record<number, number> = { 1: 3000, 2: 1500, 3: 500 };
@@ -50,7 +49,7 @@ function settle(a: GlapAveragingState, b: GlapAveragingState): string[] {
       if (e.fx === 'send') queue.push(e.msg);
       if (e.fx === 'train') {
         const [self, nb] = e.profiles as [VmProfile, VmProfile];
-        g.learner.train(self, nb);
+        trainLocally(g.learner, self, nb, PLAIN_PROTOCOL);
         types.push('(train)');
       }
       if (e.fx === 'merge') g.learner.merge(e.tables);
@@ -108,17 +107,6 @@ describe('GLAP learning exchange', () => {
     expect(fx.map((e) => (e.fx === 'send' ? MSG_TYPE_NAMES[e.msg.type] : e.fx))).toEqual([
       'Asleep',
     ]);
-  });
-
-  it("local training on the neighbour's VMs teaches φin to refuse an overloading VM", () => {
-    // Self holds 3000 MIPS of 4000 (75 %); the neighbour a 1500 MIPS VM. Sending it to self
-    // would make 4500 ≥ 4000: Overload. The reversed episode tries exactly that.
-    const self = node(0, [1], G({ episodes: 2 }));
-    self.p.train(
-      { cpuCapMips: 4000, ramCapMb: 4096, vms: [3000, 0] },
-      { cpuCapMips: 4000, ramCapMb: 4096, vms: [1500, 0] },
-    );
-    expect(self.p.q.phiIn.get(pairOf(0.75, 0), pairOf(1500 / 4000, 0))).toBeLessThan(0);
   });
 });
 
