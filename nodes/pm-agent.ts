@@ -82,7 +82,14 @@ export class PmAgent implements Agent<Message> {
       if (state === null) continue;
       const layer = { protocol: p, state };
       this.layers.push(layer);
-      for (const t of p.types) this.owner[t] = layer;
+      for (const t of p.types) {
+        // Type numbers are the wire format: one owner each.
+        if (this.owner[t] !== undefined)
+          throw new Error(
+            `protocols ${this.owner[t].protocol.name} and ${p.name} both claim type ${t}`,
+          );
+        this.owner[t] = layer;
+      }
       if (p.overhear) this.listeners.push(layer);
       if (p === (CONSOLIDATION as Protocol<unknown>)) consolidation = state as ConsolidationState;
     }
@@ -92,6 +99,11 @@ export class PmAgent implements Agent<Message> {
 
   get id(): number {
     return this.node.id;
+  }
+
+  /** The state protocol `p` keeps on this node, or undefined when the node does not run it. */
+  stateOf<S>(p: Protocol<S, never>): S | undefined {
+    return this.layers.find((l) => l.protocol === (p as Protocol<unknown>))?.state as S | undefined;
   }
 
   onStepStart(): void {

@@ -38,10 +38,15 @@ export interface MessageCodec {
 }
 
 /** The codec of a stack: the message types its protocols own, with their payloads. */
-export function messageCodecFor(stack: readonly Pick<Protocol<never>, 'types' | 'carries'>[]) {
+export function messageCodecFor(
+  stack: readonly Pick<Protocol<never>, 'types' | 'carries'>[],
+): MessageCodec {
   const carries = new Map<number, 'vm' | 'peers' | 'data' | null>();
   for (const p of stack)
-    for (const t of p.types) carries.set(t, p.carries?.[t as MsgTypeCode] ?? null);
+    for (const t of p.types) {
+      if (carries.has(t)) throw new Error(`two protocols of the stack claim message type ${t}`);
+      carries.set(t, p.carries?.[t as MsgTypeCode] ?? null);
+    }
   const codec: MessageCodec = {
     encode: (m) => m,
     decode(raw) {
