@@ -4,15 +4,10 @@
  * drives steps and rounds and collects metrics. Pure with respect to the outside world: it reads
  * no flags, files or clocks, so one config and seed give one result.
  */
-import { Rng } from '../src/core/rng.ts';
 import { invariant } from '../src/core/errors.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { RunDriver } from '../src/engine/run-driver.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
-import { HOST_TYPES } from '../src/model/hardware.ts';
-import { initialPlacement } from '../src/model/placement.ts';
-import { cloudSimInitialPlacement } from '../src/model/placement-cloudsim.ts';
-import { profileOf } from '../src/model/profile.ts';
 import type { CentralisedController } from '../src/policy/centralised/controller.ts';
 import {
   MetricsCollector,
@@ -21,19 +16,22 @@ import {
   type StepRow,
   type Summary,
 } from '../src/metrics/collector.ts';
-import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
+import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
-import { buildAgents, preparePolicy, type NodeRunSpec } from '../nodes/build-agents.ts';
+import { buildAgents, preparePolicy } from '../nodes/build-agents.ts';
 import { applyEvent, eventEffects, type EffectSink, type NodeEvent } from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
+import { buildWorld, nodeRunSpec, type World } from './world.ts';
+
+export { buildWorld, nodeRunSpec, policyOptions, type World } from './world.ts';
 
 /** What a caller may observe or control while a run goes (also accepted by `run`). */
 export interface RunHooks {
@@ -298,67 +296,6 @@ export async function simulate(
   hooks: SimulationHooks = {},
 ): Promise<SimulationResult> {
   return (await Simulation.create(config, workload, hooks)).run();
-}
-
-/** The policy sections of a config, for the policies of `policies`. */
-export function policyOptions(
-  config: ExperimentConfig,
-  policies: PolicyRegistry = POLICIES,
-): PolicyOptions {
-  return policies.optionsOf(config);
-}
-
-/** The physical world at t = 0: host and VM types, the initial placement, the datacenter. */
-export interface World {
-  datacenter: Datacenter;
-  placement: Int32Array;
-}
-
-export function buildWorld(config: ExperimentConfig, workload: Workload): World {
-  const profile = profileOf(config.profile);
-  const hosts = Array.from({ length: config.pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
-  const vms = Array.from({ length: workload.vmCount }, (_, i) =>
-    profile.vmType(i, workload.vmCount),
-  );
-  const placement =
-    config.placement === 'cloudsim'
-      ? cloudSimInitialPlacement(hosts, vms)
-      : initialPlacement(
-          Float64Array.from(hosts, (h) => h.ramMb),
-          Float64Array.from(vms, (v) => v.ramMb),
-          config.placement,
-          new Rng(config.seed).fork('placement'),
-        );
-  const datacenter = new Datacenter(hosts, vms, placement, {
-    stepSeconds: workload.stepSeconds,
-    sleepPowerW: config.datacenter.sleepPowerW,
-    migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
-    ramBinds: profile.ramBinds,
-    zeroPowerAtZeroCpu: profile.zeroPowerAtZeroCpu,
-    overloadAboveCapacityOnly: profile.overloadAboveCapacityOnly,
-  });
-  return { datacenter, placement };
-}
-
-/** What node hosts need to build their agents (shipped to remote node hosts as is). */
-export function nodeRunSpec(
-  config: ExperimentConfig,
-  world: World,
-  policies: PolicyRegistry = POLICIES,
-): NodeRunSpec {
-  const dc = world.datacenter;
-  return {
-    seed: config.seed,
-    pms: config.pms,
-    policy: config.policy,
-    policyOptions: policyOptions(config, policies),
-    protocol: config.protocol,
-    peerSampling: config.peerSampling,
-    cyclon: config.cyclon,
-    cpuCapMips: Array.from(dc.cpuCapMips),
-    ramCapMb: Array.from(dc.ramCapMb),
-    placement: Array.from(world.placement),
-  };
 }
 
 /** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */
