@@ -19,7 +19,7 @@ import { inviteOf, startProbe } from './consolidation-exchange.ts';
 import { isSenderAgainst } from './consolidation-rules.ts';
 import { createConsolidation, type ConsolidationState } from './consolidation-state.ts';
 import { MsgType, type Message } from './messages.ts';
-import type { PeerSampler } from './peer-sampling.ts';
+import { fixedPeer } from './peer-sampling.ts';
 import { createPmNode, readDemand } from './pm-node.ts';
 import { Fx, Out, type NodeTick } from './protocol.ts';
 import type { ConsolidationMessage } from './consolidation.ts';
@@ -59,7 +59,7 @@ export function simulatedPm(
     asleep: false,
   });
   readDemand(node);
-  return createConsolidation(node, policy, onlyPeer(peer), options);
+  return createConsolidation(node, policy, fixedPeer(peer), options);
 }
 
 /**
@@ -112,16 +112,3 @@ export function localExchange(
 
 /** The simulated PMs draw nothing from their protocol stream (they never pick peers). */
 const NO_RANDOMNESS = new Rng(0);
-
-/** A sampler that knows only the other simulated PM. */
-function onlyPeer(peer: number): PeerSampler {
-  return {
-    select: () => peer,
-    pickSleeper: () => -1,
-    markAsleep() {},
-    markAwake() {},
-    startShuffle: () => null,
-    onShuffle: () => [],
-    onShuffleReply() {},
-  };
-}

@@ -11,7 +11,8 @@ import {
   type ConsolidationState,
 } from '../../protocols/consolidation-state.ts';
 import { MSG_TYPE_NAMES, type Message } from '../../protocols/messages.ts';
-import type { PeerSampler } from '../../protocols/peer-sampling.ts';
+import { fixedPeer, type PeerSampler } from '../../protocols/peer-sampling.ts';
+import type { EffectSink } from '../../nodes/node-events.ts';
 import { createPmNode, readDemand, type VmSensor } from '../../protocols/pm-node.ts';
 import { Fx, Out, type NodeTick, type Protocol } from '../../protocols/protocol.ts';
 
@@ -112,15 +113,20 @@ export function sends(effects: readonly Effect[]): string[] {
 }
 
 /** A sampler that always picks `peer` and knows no sleeper. */
-export function towards(peer: number): PeerSampler {
+export const towards = fixedPeer;
+
+/** A sink that sends into `transport` and ignores node events (a rejection is a test failure). */
+export function sinkInto(transport: { send(m: Message): void }): EffectSink {
   return {
-    select: () => peer,
-    pickSleeper: () => -1,
-    markAsleep() {},
-    markAwake() {},
-    startShuffle: () => null,
-    onShuffle: () => [],
-    onShuffleReply() {},
+    send: (m) => transport.send(m),
+    migrated() {},
+    slept() {},
+    woke() {},
+    rewarded() {},
+    rejected: (_n, m) => {
+      throw new Error(`message rejected: ${m === null ? '?' : MSG_TYPE_NAMES[m.type]}`);
+    },
+    exchangeStarted() {},
   };
 }
 

@@ -26,6 +26,7 @@ import {
 import type { NodePolicy } from '../../src/policy/policy.ts';
 import { PLAIN_PROTOCOL } from '../helpers/fixtures.ts';
 import { consolidationNode } from '../helpers/protocol.ts';
+import { fixedPeer } from '../../protocols/peer-sampling.ts';
 
 export const CAP_MB = 4096;
 /** Timers that matter here: reservations expire; offers are retried, never abandoned. */
@@ -102,15 +103,7 @@ export function build(setup: Setup): { model: Model; real: Real } {
       options: OPTIONS,
       policy: FIRST_FIT,
       asleep: vms.length === 0,
-      sampler: {
-        select: () => target[id]!,
-        pickSleeper: () => -1,
-        markAsleep() {},
-        markAwake() {},
-        startShuffle: () => null,
-        onShuffle: () => [],
-        onShuffleReply() {},
-      },
+      sampler: { ...fixedPeer(0), select: () => target[id]! },
     });
   });
   const model: Model = {

@@ -23,6 +23,21 @@ const spec: NodeRunSpec = {
   placement: [0, 1, 1],
 };
 
+const start = {
+  k: 'start',
+  v: 1,
+  spec,
+  hostOf: [0, 1],
+  ranges: [
+    [-1, -1],
+    [1, 1],
+  ],
+  steps: 3,
+  roundsPerStep: 8,
+  vmCount: 3,
+  barrierTimeoutMs: 30_000,
+};
+
 /** A clock whose waits pass at once: time jumps forward by what was asked. */
 function jumpingClock(): Clock {
   let t = 0;
@@ -57,20 +72,7 @@ describe('control records', () => {
   it('decodes every kind and rejects malformed ones', () => {
     const good = [
       { k: 'register', v: 1, nodes: [5, 9], host: 'h:1' },
-      {
-        k: 'start',
-        v: 1,
-        spec,
-        hostOf: [0, 1],
-        ranges: [
-          [-1, -1],
-          [1, 1],
-        ],
-        steps: 3,
-        roundsPerStep: 8,
-        vmCount: 3,
-        barrierTimeoutMs: 30_000,
-      },
+      start,
       { k: 'step', s: 4 },
       { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
       { k: 'end' },
@@ -94,22 +96,7 @@ describe('control records', () => {
 describe('RunControl', () => {
   it('a host waits for the start, then for a step until every VM reported its metrics', async () => {
     const { c } = control();
-    c.receiveRaw(
-      JSON.stringify({
-        k: 'start',
-        v: 1,
-        spec,
-        hostOf: [0, 1],
-        ranges: [
-          [-1, -1],
-          [1, 1],
-        ],
-        steps: 2,
-        roundsPerStep: 1,
-        vmCount: 2,
-        barrierTimeoutMs: 1000,
-      }),
-    );
+    c.receiveRaw(JSON.stringify({ ...start, vmCount: 2 }));
     expect((await c.awaitStart(1000, 'the start')).vmCount).toBe(2);
     const metric = (vm: number, cpu: number) =>
       JSON.stringify({

@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { PmAgent } from '../../../nodes/pm-agent.ts';
 import { STACK } from '../../../nodes/protocol-stack.ts';
-import type { EffectSink } from '../../../nodes/node-events.ts';
 import { messageCodecFor } from '../../../protocols/message-codec.ts';
 import { message, type Message, type MsgTypeCode } from '../../../protocols/messages.ts';
 import { nextSeq, type PmNode } from '../../../protocols/pm-node.ts';
@@ -17,7 +16,7 @@ import { TransportInMemory } from '../../../src/transport/transport-in-memory.ts
 import { PolicyNone } from '../../../src/policy/policy-none.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { PLAIN_PROTOCOL } from '../../helpers/fixtures.ts';
-import { towards } from '../../helpers/protocol.ts';
+import { sinkInto, towards } from '../../helpers/protocol.ts';
 
 // ---- the whole protocol: what a new module would hold -----------------------------------------
 
@@ -53,17 +52,7 @@ const HEARTBEAT_PROTOCOL: Protocol<HeartbeatState> = {
 
 function agents(stack: readonly Protocol<never>[]) {
   const transport = new TransportInMemory<Message>(3);
-  const sink: EffectSink = {
-    send: (m) => transport.send(m),
-    migrated() {},
-    slept() {},
-    woke() {},
-    rewarded() {},
-    rejected: (_n, m) => {
-      throw new Error(`rejected ${m?.type}`);
-    },
-    exchangeStarted() {},
-  };
+  const sink = sinkInto(transport);
   const out = new Out();
   const list = [0, 1, 2].map(
     (id) =>

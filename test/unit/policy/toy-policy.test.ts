@@ -11,7 +11,7 @@ import type { DecisionInput, NodePolicy } from '../../../src/policy/policy.ts';
 import { POLICIES, POLICY_LIST } from '../../../experiments/policies.ts';
 import { resolveConfig, resolveConfigWith } from '../../../experiments/config.ts';
 import { simulate } from '../../../experiments/simulation.ts';
-import { makeWorkload } from '../../../experiments/workloads.ts';
+import { makeWorkload, workloadRequest } from '../../../experiments/workloads.ts';
 
 // ---- the whole policy: what a new module would hold -------------------------------------------
 
@@ -76,13 +76,7 @@ describe('adding a policy as one module', () => {
         steps: 6,
         out: '/dev/null',
       });
-      const w = makeWorkload({
-        spec: config.workload,
-        vms: null,
-        pms: config.pms,
-        vmsPerPm: config.vmsPerPm,
-        seed: config.seed,
-      });
+      const w = makeWorkload(workloadRequest(config));
       return (await simulate(config, w, { policies: registry })).summary.migrations;
     };
     const eager = await run(0.9);

@@ -10,7 +10,6 @@ import { Out } from '../../../protocols/protocol.ts';
 import type { ConsolidationOptions } from '../../../protocols/consolidation-options.ts';
 import { STACK } from '../../../nodes/protocol-stack.ts';
 import { PmAgent } from '../../../nodes/pm-agent.ts';
-import type { EffectSink } from '../../../nodes/node-events.ts';
 import { CycleEngine } from '../../../src/engine/cycle-engine.ts';
 import { TransportInMemory } from '../../../src/transport/transport-in-memory.ts';
 import type { Message } from '../../../protocols/messages.ts';
@@ -19,7 +18,7 @@ import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { GREEDY_Q, PLAIN_PROTOCOL } from '../../helpers/fixtures.ts';
-import { towards } from '../../helpers/protocol.ts';
+import { sinkInto, towards } from '../../helpers/protocol.ts';
 
 /** A Q-table policy that logs every decision and reward, with its token. */
 function logged(q: PolicyQLearning, log: string[]): NodePolicy {
@@ -70,15 +69,6 @@ async function protocolRun(policy: NodePolicy, options: ConsolidationOptions) {
     cpuMips: (vm: number) => profiles[vm >> 4]!.vms[2 * (vm & 15)]!,
     ramMb: (vm: number) => profiles[vm >> 4]!.vms[2 * (vm & 15) + 1]!,
   };
-  const silent: EffectSink = {
-    send: (m) => transport.send(m),
-    migrated() {},
-    slept() {},
-    woke() {},
-    rewarded() {},
-    rejected() {},
-    exchangeStarted() {},
-  };
   const transport = new TransportInMemory<Message>(6);
   const agents: (PmAgent | undefined)[] = [];
   profiles.forEach((p, k) => {
@@ -96,7 +86,7 @@ async function protocolRun(policy: NodePolicy, options: ConsolidationOptions) {
         options,
       },
       STACK,
-      silent,
+      sinkInto(transport),
       new Out(),
       () => {},
     );
