@@ -76,7 +76,6 @@ export class PmAgent implements Agent<Message> {
       sampler: spec.sampler,
       options: spec.options,
     };
-    let consolidation: ConsolidationState | null = null;
     for (const p of stack as readonly Protocol<unknown>[]) {
       const state = p.init(ctx);
       if (state === null) continue;
@@ -91,9 +90,10 @@ export class PmAgent implements Agent<Message> {
         this.owner[t] = layer;
       }
       if (p.overhear) this.listeners.push(layer);
-      if (p === (CONSOLIDATION as Protocol<unknown>)) consolidation = state as ConsolidationState;
     }
-    if (consolidation === null) throw new Error('a PM stack must run the consolidation protocol');
+    const consolidation = this.stateOf(CONSOLIDATION);
+    if (consolidation === undefined)
+      throw new Error('a PM stack must run the consolidation protocol');
     this.consolidation = consolidation;
   }
 
