@@ -9,7 +9,7 @@
 import { ConfigError, invariant } from '../src/core/errors.ts';
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { CentralisedController } from '../src/policy/centralised/controller.ts';
-import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
+import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
 import { hypervisorVmArrived, hypervisorVmLeft, hypervisorWoke } from '../nodes/hypervisor.ts';
 import type { ExperimentConfig } from './config.ts';
@@ -17,11 +17,12 @@ import type { ExperimentConfig } from './config.ts';
 /** The controller of a centralised policy, or null for gossip policies. */
 export function centralisedController(
   config: ExperimentConfig,
+  policies: PolicyRegistry,
   options: PolicyOptions,
   datacenter: Datacenter,
 ): CentralisedController | null {
-  const entry = policyEntry(config.policy);
-  if (entry.kind !== 'centralised') return null;
+  const entry = policies.get(config.policy);
+  if (entry.kind === 'gossip') return null;
   if (config.transport !== 'memory') {
     throw new ConfigError(
       `policy ${config.policy} is centralised: it runs only with --transport memory`,
@@ -50,11 +51,11 @@ export function runControllerStep(c: CentralisedController, sink: OrderSink): vo
     const dst = sink.agents[to];
     invariant(src && dst, () => `centralised order moves VM ${vm} between PMs not hosted here`);
     if (dc.awake[to] === 0) {
-      hypervisorWoke(dst.state);
+      hypervisorWoke(dst);
       sink.woke(to);
     }
-    hypervisorVmLeft(src.state, vm);
-    hypervisorVmArrived(dst.state, vm);
+    hypervisorVmLeft(src, vm);
+    hypervisorVmArrived(dst, vm);
     sink.migrated(vm, from, to, c.chargesMigrations);
   }
 }

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
-import { policyEntry } from '../src/policy/registry.ts';
+import { POLICIES } from './policies.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { readConfigFile } from './config-file.ts';
 import { scenarioOptions } from './scenario-options.ts';
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     .map((p) => p.trim())
     .filter((p) => p !== '');
   if (policies.length === 0) throw new UserError('--policies names no policy');
-  for (const p of policies) policyEntry(p); // unknown names fail here, with the list
+  for (const p of policies) POLICIES.get(p); // unknown names fail here, with the list
   if (!Number.isInteger(args.seeds) || args.seeds < 1)
     throw new UserError(`--seeds must be a positive integer, got ${args.seeds}`);
   const fromFile = args.config === undefined ? {} : readConfigFile(args.config);

@@ -8,11 +8,13 @@ import { pairOf } from '../src/model/levels.ts';
 import { createDqn, disposeDqn, prepareDqn } from '../src/policy/dqn/dqn-entry.ts';
 import type { DqnOptions } from '../src/policy/dqn/dqn-options.ts';
 import { resolveConfig } from './config.ts';
-import { policyOptions } from './simulation.ts';
 
 /** Greedy decisions/s (3 candidate VMs, and single offers) and minibatch updates/s. */
 export async function dqnSpeed(options: DqnOptions): Promise<string[][]> {
-  const o = { ...policyOptions(resolveConfig({})), dqn: { ...options, mode: 'shared' as const } };
+  const o = {
+    qlearning: resolveConfig({}).qlearning,
+    dqn: { ...options, mode: 'shared' as const },
+  };
   const prepared = await prepareDqn({ pms: 1, rng: new Rng(1), options: o });
   const policy = createDqn({ nodeId: 0, rng: new Rng(2) }, o, prepared);
   const agent = prepared.shared!;
@@ -22,13 +24,13 @@ export async function dqnSpeed(options: DqnOptions): Promise<string[][]> {
   const actions = Int32Array.from([0, 1, 2], (i) => pairOf(cpu[i]!, ram[i]!));
   const self = { cpuUtil: 0.6, ramUtil: 0.7, state: pairOf(0.6, 0.7) };
   // Fill the replay memory with real transitions, then time each part alone.
-  for (let k = 0; k < 500; k++) {
+  for (let k = 0, token = 0; k < 500; k++) {
     const c = 0.6 * rng.next();
-    if (policy.accept(self, pairOf(c, 0.2), c, 0.2)) {
-      policy.learnIn(self.state, pairOf(c, 0.2), pairOf(0.6 + c, 0.9));
+    if (policy.accept(self, pairOf(c, 0.2), c, 0.2, ++token)) {
+      policy.learnIn(token, self.state, pairOf(c, 0.2), pairOf(0.6 + c, 0.9));
     }
-    const i = policy.chooseVm(self, actions, cpu, ram, 3);
-    policy.learnOut(self.state, actions[i]!, pairOf(0.6 - cpu[i]!, 0.7 - ram[i]!), false);
+    const i = policy.chooseVm(self, actions, cpu, ram, 3, ++token);
+    policy.learnOut(token, self.state, actions[i]!, pairOf(0.6 - cpu[i]!, 0.7 - ram[i]!), false);
   }
   const timeIt = (n: number, f: () => void) => {
     const t0 = performance.now();

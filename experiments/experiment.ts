@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
 import { UserError } from '../src/core/errors.ts';
-import { POLICY_NAMES, policyEntry } from '../src/policy/registry.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
 import {
   defaultConfig,
@@ -22,6 +21,7 @@ const DEFAULTS = defaultConfig();
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { chooseProfile, profileDefaults } from './profiles.ts';
 import { Simulation } from './simulation.ts';
+import { POLICIES } from './policies.ts';
 import { RESULT_FILES, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { checkRunDir, createRunDir } from './run-dir.ts';
 import { readConfigFile } from './config-file.ts';
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   )
     .option('policy', {
       type: 'string',
-      describe: `decision policy: ${POLICY_NAMES.join(', ')} (default qlearning)`,
+      describe: `decision policy: ${POLICIES.names().join(', ')} (default qlearning)`,
     })
     .option('placement', {
       type: 'string',
@@ -177,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
   });
   setupBar.stop();
   createRunDir(dir, force);
-  const policyInfo = policyEntry(resolved.policy).describe?.(sim.prepared);
+  const policyInfo = POLICIES.get(resolved.policy).describe?.(sim.prepared);
   writeConfig(dir, resolved, { workloadName: workload.name, ...(policyInfo && { policyInfo }) });
   if (policyInfo && !quiet) reportPolicy(resolved.policy, policyInfo);
 
@@ -216,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
   writeResults(dir, result);
   const wroteTables = writeQTables(
     dir,
-    result.agents.map((a) => a?.state.policy),
+    result.agents.map((a) => a?.policy),
     result.nodes,
     resolved.output.qtableNodes,
   );

@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
 import { realClock } from '../src/engine/clock.ts';
 import { NodeHost } from '../nodes/node-host.ts';
-import { parseRange } from '../nodes/kafka-run.ts';
+import { parseRange } from '../nodes/run-control.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 import {
@@ -15,6 +15,7 @@ import {
   readKafkaSecurity,
   withKafkaSecurityFlags,
 } from './kafka/kafka-security.ts';
+import { POLICIES } from './policies.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = await withKafkaSecurityFlags(
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     joinTimeoutMs: args['join-timeout-ms'],
     clock: realClock,
     security,
+    policies: POLICIES,
     ...(args.quiet ? {} : { log: (line: string) => process.stderr.write(`node-host: ${line}\n`) }),
   });
   await host.run();

@@ -6,7 +6,8 @@
  */
 import { ConfigError } from '../src/core/errors.ts';
 import { PROFILES, type ProfileName } from '../src/model/profile.ts';
-import { policyEntry } from '../src/policy/registry.ts';
+import type { PolicyKind } from '../src/policy/registry.ts';
+import { POLICIES } from './policies.ts';
 import type { ConfigOverrides } from './config.ts';
 
 /** The config defaults a profile brings. */
@@ -29,7 +30,6 @@ export function chooseProfile(flag: string | undefined, fromFile: unknown): Prof
 }
 
 /** How a policy runs, for output: gossip, centralised, or a reference (e.g. the FFD repack). */
-export function policyKind(policy: string): 'gossip' | 'centralised' | 'reference' {
-  const e = policyEntry(policy);
-  return e.reference ? 'reference' : e.kind;
+export function policyKind(policy: string): PolicyKind {
+  return POLICIES.get(policy).kind;
 }

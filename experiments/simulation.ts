@@ -4,15 +4,10 @@
  * drives steps and rounds and collects metrics. Pure with respect to the outside world: it reads
  * no flags, files or clocks, so one config and seed give one result.
  */
-import { Rng } from '../src/core/rng.ts';
-import { UserError } from '../src/core/errors.ts';
 import { invariant } from '../src/core/errors.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
+import { RunDriver } from '../src/engine/run-driver.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
-import { HOST_TYPES } from '../src/model/hardware.ts';
-import { initialPlacement } from '../src/model/placement.ts';
-import { cloudSimInitialPlacement } from '../src/model/placement-cloudsim.ts';
-import { profileOf } from '../src/model/profile.ts';
 import type { CentralisedController } from '../src/policy/centralised/controller.ts';
 import {
   MetricsCollector,
@@ -21,25 +16,23 @@ import {
   type StepRow,
   type Summary,
 } from '../src/metrics/collector.ts';
-import type { PolicyOptions } from '../src/policy/registry.ts';
+import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
-import type { Effects } from '../protocols/node-state.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
-import {
-  buildAgents,
-  buildAgentsInChunks,
-  preparePolicy,
-  type NodeRunSpec,
-} from '../nodes/build-agents.ts';
-import { applyEvent, eventEffects, type NodeEvent } from '../nodes/node-events.ts';
-import { parseRange } from '../nodes/kafka-run.ts';
+import { buildAgents, buildAgentsInChunks, preparePolicy } from '../nodes/build-agents.ts';
+import { applyEvent, eventEffects, type EffectSink, type NodeEvent } from '../nodes/node-events.ts';
+import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import { readKafkaSecurity } from './kafka/kafka-security.ts';
 import type { ExperimentConfig } from './config.ts';
+import { POLICIES } from './policies.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
+import { buildWorld, nodeRunSpec, type World } from './world.ts';
+
+export { buildWorld, nodeRunSpec, policyOptions, type World } from './world.ts';
 
 /** What a caller may observe or control while a run goes (also accepted by `run`). */
 export interface RunHooks {
@@ -57,6 +50,8 @@ export interface SimulationHooks extends RunHooks {
   wrapTransport?(t: Transport<Message>): Transport<Message>;
   /** Observes each committed migration. */
   onMigration?(vm: number, from: number, to: number): void;
+  /** The policies the run may name (default: experiments/policies.ts). */
+  policies?: PolicyRegistry;
   /** `Simulation.create`'s set-up progress: agents built so far, of `total`. */
   onSetup?(built: number, total: number): void;
 }
@@ -93,17 +88,20 @@ export class Simulation {
   private readonly controller: CentralisedController | null;
 
   /**
-   * Builds a run: awaits the policy's run-wide preparation (if any) and, for the Kafka transport,
-   * connects, creates the run's topics and waits for remote node hosts.
+   * Builds a run: awaits the policy's run-wide preparation (unless `prepared`, a previous run's,
+   * is given: train.ts carries one DQN across episodes) and, for the Kafka transport, connects,
+   * creates the run's topics and waits for remote node hosts.
    */
   static async create(
     config: ExperimentConfig,
     workload: Workload,
     hooks: SimulationHooks = {},
+    prepared?: unknown,
   ): Promise<Simulation> {
     const world = buildWorld(config, workload);
-    const spec = nodeRunSpec(config, world);
-    const prepared = await preparePolicy(spec);
+    const policies = hooks.policies ?? POLICIES;
+    const spec = nodeRunSpec(config, world, policies);
+    prepared ??= await preparePolicy(spec, policies);
     if (config.transport !== 'kafka') {
       const sim = new Simulation(config, workload, hooks, prepared, world, null, true);
       await sim.buildDeferredAgents();
@@ -139,7 +137,10 @@ export class Simulation {
     }
   }
 
-  /** Use `Simulation.create` for policies that need preparation; this constructor is synchronous. */
+  /**
+   * A run in memory, built synchronously (tests drive it step by step). Policies that need
+   * preparation and Kafka runs are built with `Simulation.create`.
+   */
   constructor(
     readonly config: ExperimentConfig,
     readonly workload: Workload,
@@ -149,6 +150,10 @@ export class Simulation {
     private readonly kafka: KafkaDriver | null = null,
     deferAgents = false,
   ) {
+    invariant(
+      (config.transport === 'kafka') === (kafka !== null),
+      () => `a ${config.transport} run was built without Simulation.create`,
+    );
     const pms = config.pms;
     const dc = world.datacenter;
     const metrics = new MetricsCollector(pms);
@@ -171,7 +176,7 @@ export class Simulation {
       rejected: () => metrics.onInvalidMessage(),
       exchangeStarted: () => metrics.onExchangeStarted(),
     };
-    let fx: Effects;
+    let fx: EffectSink;
     let local: number[];
     if (kafka) {
       const t = kafka.transport;
@@ -194,21 +199,31 @@ export class Simulation {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamUsedMb[vm]!,
     };
-    const spec = nodeRunSpec(config, world);
+    const policies = hooks.policies ?? POLICIES;
+    const spec = nodeRunSpec(config, world, policies);
     if (deferAgents) {
       // Filled in place by buildDeferredAgents (the engine keeps this array).
       this.agents = new Array<PmAgent | undefined>(pms);
       this.deferred = () =>
-        buildAgentsInChunks(this.agents, spec, local, prepared, sensor, fx, (built, total) => {
-          hooks.onSetup?.(built, total);
-          return yieldToEventLoop();
-        });
-    } else this.agents = buildAgents(spec, local, prepared, sensor, fx);
+        buildAgentsInChunks(
+          this.agents,
+          spec,
+          policies,
+          local,
+          prepared,
+          sensor,
+          fx,
+          (built, total) => {
+            hooks.onSetup?.(built, total);
+            return yieldToEventLoop();
+          },
+        );
+    } else this.agents = buildAgents(spec, policies, local, prepared, sensor, fx);
     this.engine = new CycleEngine<Message>(this.agents, this.transport);
-    this.controller = centralisedController(config, policyOptions(config), dc);
+    this.controller = centralisedController(config, policies, spec.policyOptions, dc);
   }
 
-  private readonly observer: Omit<Effects, 'send'>;
+  private readonly observer: Omit<EffectSink, 'send'>;
   /** The agents still to build, when the constructor deferred them (`Simulation.create`). */
   private deferred: (() => Promise<void>) | null = null;
 
@@ -233,12 +248,17 @@ export class Simulation {
 
   /** Sets each VM's demand for `step` and lets every PM read its own VMs. */
   beginStep(step: number): void {
+    this.setDemand(step);
+    this.engine.startStep(step);
+  }
+
+  /** The datacenter's demand for `step`, from the workload. */
+  private setDemand(step: number): void {
     this.workload.cpuUtilAt(step, this.util);
     if (this.workload.ramUtilAt) {
       this.workload.ramUtilAt(step, this.ramUtil);
       this.datacenter.beginStep(step, this.util, this.ramUtil);
     } else this.datacenter.beginStep(step, this.util);
-    this.engine.startStep(step);
   }
 
   /**
@@ -271,35 +291,33 @@ export class Simulation {
    */
   async run(hooks: RunHooks = this.hooks): Promise<SimulationResult> {
     const steps = Math.min(this.config.steps, this.workload.maxSteps);
-    let truncated = false;
-    let error: string | undefined;
-    try {
-      for (let step = 0; step < steps; step++) {
-        // The in-memory network never waits for I/O: without this yield a SIGINT handler would
-        // not run until the whole run had finished. One setImmediate per step costs microseconds.
-        await yieldToEventLoop();
-        if (hooks.shouldStop?.()) {
-          truncated = true;
-          break;
-        }
-        this.beginStep(step);
+    const driver = new RunDriver(this.engine, steps, this.config.roundsPerStep);
+    const outcome = await driver.run({
+      beginStep: async (step) => {
+        this.setDemand(step);
         await this.kafka?.beginStep(step, this.datacenter, this.workload);
-        this.runController();
-        for (let r = 0; r < this.config.roundsPerStep; r++) await this.runRound();
+        return true;
+      },
+      controller: () => this.runController(),
+      afterRound: (stats) => this.metrics.onMessages(stats.messages),
+      endStep: () => {
         const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it
         hooks.onStep?.(row);
-      }
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      truncated = true;
-      error = e.message;
-    } finally {
-      await this.transport.close();
-      await this.kafka?.finish(error);
-    }
-    if (error === undefined) checkConservation(this.agents, this.datacenter);
-    const stopReason = error !== undefined ? 'error' : truncated ? 'stopped' : 'done';
-    return { ...this.result(truncated), stopReason, ...(error === undefined ? {} : { error }) };
+      },
+      ...(hooks.shouldStop ? { shouldStop: yieldThen(hooks.shouldStop) } : {}),
+      check: () => checkConservation(this.agents, this.datacenter),
+      finish: async (error) => {
+        await this.transport.close();
+        await this.kafka?.finish(error);
+      },
+    });
+    const error = outcome.error;
+    const stopReason = error !== undefined ? 'error' : outcome.truncated ? 'stopped' : 'done';
+    return {
+      ...this.result(outcome.truncated),
+      stopReason,
+      ...(error === undefined ? {} : { error }),
+    };
   }
 
   result(truncated: boolean): SimulationResult {
@@ -317,74 +335,12 @@ export class Simulation {
   }
 }
 
-/** Lets pending I/O callbacks and signal handlers run before the synchronous work goes on. */
-const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
-
 export async function simulate(
   config: ExperimentConfig,
   workload: Workload,
   hooks: SimulationHooks = {},
 ): Promise<SimulationResult> {
   return (await Simulation.create(config, workload, hooks)).run();
-}
-
-/** The policy sections of a config. */
-export function policyOptions(config: ExperimentConfig): PolicyOptions {
-  return {
-    qlearning: config.qlearning,
-    dqn: config.dqn,
-    glap: config.glap,
-    baselines: config.baselines,
-  };
-}
-
-/** The physical world at t = 0: host and VM types, the initial placement, the datacenter. */
-export interface World {
-  datacenter: Datacenter;
-  placement: Int32Array;
-}
-
-export function buildWorld(config: ExperimentConfig, workload: Workload): World {
-  const profile = profileOf(config.profile);
-  const hosts = Array.from({ length: config.pms }, (_, i) => HOST_TYPES[i % HOST_TYPES.length]!);
-  const vms = Array.from({ length: workload.vmCount }, (_, i) =>
-    profile.vmType(i, workload.vmCount),
-  );
-  const placement =
-    config.placement === 'cloudsim'
-      ? cloudSimInitialPlacement(hosts, vms)
-      : initialPlacement(
-          Float64Array.from(hosts, (h) => h.ramMb),
-          Float64Array.from(vms, (v) => v.ramMb),
-          config.placement,
-          new Rng(config.seed).fork('placement'),
-        );
-  const datacenter = new Datacenter(hosts, vms, placement, {
-    stepSeconds: workload.stepSeconds,
-    sleepPowerW: config.datacenter.sleepPowerW,
-    migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
-    ramBinds: profile.ramBinds,
-    zeroPowerAtZeroCpu: profile.zeroPowerAtZeroCpu,
-    overloadAboveCapacityOnly: profile.overloadAboveCapacityOnly,
-  });
-  return { datacenter, placement };
-}
-
-/** What node hosts need to build their agents (shipped to remote node hosts as is). */
-export function nodeRunSpec(config: ExperimentConfig, world: World): NodeRunSpec {
-  const dc = world.datacenter;
-  return {
-    seed: config.seed,
-    pms: config.pms,
-    policy: config.policy,
-    policyOptions: policyOptions(config),
-    protocol: config.protocol,
-    peerSampling: config.peerSampling,
-    cyclon: config.cyclon,
-    cpuCapMips: Array.from(dc.cpuCapMips),
-    ramCapMb: Array.from(dc.ramCapMb),
-    placement: Array.from(world.placement),
-  };
 }
 
 /** Every VM is owned by exactly one agent, the host the datacenter runs it on; sleepers hold none. */
@@ -396,7 +352,7 @@ export function checkConservation(agents: readonly (PmAgent | undefined)[], dc: 
       remote = true; // hosted elsewhere: only the datacenter's side can be checked here
       continue;
     }
-    const s = a.state;
+    const s = a.node;
     invariant(
       !s.asleep || s.vms.length === 0,
       () => `sleeping PM ${s.id} holds ${s.vms.length} VMs`,
@@ -422,3 +378,9 @@ export function checkConservation(agents: readonly (PmAgent | undefined)[], dc: 
     invariant(remote || seen[vm] === 1, () => `VM ${vm} has no owner`);
   }
 }
+
+/** Lets pending I/O callbacks and signal handlers run before the synchronous work goes on. */
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** `stop`, asked after one yield to the event loop (one setImmediate per step: microseconds). */
+const yieldThen = (stop: () => boolean) => async () => (await yieldToEventLoop(), stop());

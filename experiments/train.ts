@@ -8,7 +8,6 @@
 import { performance } from 'node:perf_hooks';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/core/errors.ts';
-import { policyEntry } from '../src/policy/registry.ts';
 import type { DqnPrepared } from '../src/policy/dqn/dqn-entry.ts';
 import { disposeDqn } from '../src/policy/dqn/dqn-entry.ts';
 import { saveModel } from '../src/policy/dqn/model-store.ts';
@@ -16,6 +15,7 @@ import { PLACEMENTS } from '../src/model/placement.ts';
 import { resolveConfig, type ConfigOverrides, type ExperimentConfig } from './config.ts';
 import { makeWorkload, workloadRequest } from './workloads.ts';
 import { Simulation } from './simulation.ts';
+import { POLICIES } from './policies.ts';
 import { packageVersion } from './results.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { readConfigFile } from './config-file.ts';
@@ -91,17 +91,14 @@ async function main(argv: string[]): Promise<number> {
     const workload = makeWorkload(workloadRequest(c, seed));
     const run = { ...c, vms: workload.vmCount };
     const te = performance.now();
-    let sim: Simulation;
+    const sim = await Simulation.create(run, workload, {}, prepared ?? undefined);
     if (prepared === null) {
-      sim = await Simulation.create(run, workload);
       prepared = sim.prepared as DqnPrepared;
-      const info = policyEntry('dqn').describe!(prepared);
+      const info = POLICIES.get('dqn').describe!(prepared);
       const notes = (info.backendNotes as string[]).join('; ');
       say(
         `qossip: training dqn on the ${String(info.backend)} backend${notes ? `; ${notes}` : ''}`,
       );
-    } else {
-      sim = new Simulation(run, workload, {}, prepared);
     }
     const r = await sim.run();
     seeds.push(seed);

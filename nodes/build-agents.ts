@@ -4,34 +4,54 @@
  * random streams are forked from the run seed by node id, so which process hosts a node never
  * changes what it does.
  */
+import { z } from 'zod';
 import { Rng } from '../src/core/rng.ts';
-import { policyEntry, type PolicyOptions } from '../src/policy/registry.ts';
-import type { ProtocolOptions } from '../protocols/consolidation.ts';
-import type { Effects, VmSensor } from '../protocols/node-state.ts';
+import type { PolicyRegistry } from '../src/policy/registry.ts';
+import { ConsolidationOptionsSchema } from '../protocols/consolidation-options.ts';
+import type { VmSensor } from '../protocols/pm-node.ts';
+import { Out } from '../protocols/protocol.ts';
+import type { EffectSink } from './node-events.ts';
+import { STACK } from './protocol-stack.ts';
 import type { PeerSampler } from '../protocols/peer-sampling.ts';
 import { PeerSamplingUniform } from '../protocols/peer-sampling-uniform.ts';
-import { PeerSamplingCyclon, type CyclonOptions } from '../protocols/peer-sampling-cyclon.ts';
-import { PmAgent } from './pm-agent.ts';
+import { CyclonOptionsSchema, PeerSamplingCyclon } from '../protocols/peer-sampling-cyclon.ts';
+import { PmAgent, type Trainer } from './pm-agent.ts';
+import { trainLocally } from '../protocols/glap-training.ts';
 
-/** The run-wide facts every node host needs (JSON-serialisable, sent to remote hosts as is). */
-export interface NodeRunSpec {
-  seed: number;
-  pms: number;
-  policy: string;
-  policyOptions: PolicyOptions;
-  protocol: ProtocolOptions;
-  peerSampling: 'uniform' | 'cyclon';
-  cyclon: CyclonOptions;
-  /** Per node: CPU capacity in MIPS and RAM in MB. */
-  cpuCapMips: number[];
-  ramCapMb: number[];
-  /** Per VM: the host it starts on. */
-  placement: number[];
-}
+const nat = z.number().int().min(0);
+const amounts = z.array(z.number().min(0).max(1e12));
+
+/**
+ * The run-wide facts every process needs to build any subset of a run's nodes (JSON, sent to
+ * remote node hosts as is in the run's start record, and validated there on arrival).
+ */
+export const NodeRunSpecSchema = z
+  .object({
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    pms: z.number().int().min(1),
+    policy: z.string().min(1),
+    /** The run's option sections by key; each policy parses its own (PolicyRegistry). */
+    policyOptions: z.record(z.string(), z.unknown()),
+    protocol: ConsolidationOptionsSchema,
+    peerSampling: z.enum(['uniform', 'cyclon']),
+    cyclon: CyclonOptionsSchema,
+    /** Per node: CPU capacity in MIPS and RAM in MB. */
+    cpuCapMips: amounts,
+    ramCapMb: amounts,
+    /** Per VM: the host it starts on. */
+    placement: z.array(nat),
+  })
+  .strict();
+
+export type NodeRunSpec = z.output<typeof NodeRunSpecSchema>;
 
 /** Runs the policy's run-wide preparation (if any); its result goes to `buildAgents`. */
-export async function preparePolicy(spec: NodeRunSpec): Promise<unknown> {
-  const entry = policyEntry(spec.policy);
+export async function preparePolicy(spec: NodeRunSpec, policies: PolicyRegistry): Promise<unknown> {
+  const entry = policies.get(spec.policy);
   if (!entry.prepare) return undefined;
   return entry.prepare({
     pms: spec.pms,
@@ -42,17 +62,20 @@ export async function preparePolicy(spec: NodeRunSpec): Promise<unknown> {
 
 /**
  * The agents of `nodeIds`, in an array indexed by node id (holes for nodes hosted elsewhere).
- * `prepared` is `preparePolicy`'s result; `sensor` reads the VMs a node hosts; `fx` runs effects.
+ * `prepared` is `preparePolicy`'s result; `sensor` reads the VMs a node hosts; `sink` receives
+ * their effects. They share one effects buffer: an agent carries out each step's effects before
+ * the next step of any agent runs.
  */
 export function buildAgents(
   spec: NodeRunSpec,
+  policies: PolicyRegistry,
   nodeIds: Iterable<number>,
   prepared: unknown,
   sensor: VmSensor,
-  fx: Effects,
+  sink: EffectSink,
 ): (PmAgent | undefined)[] {
   const agents: (PmAgent | undefined)[] = new Array(spec.pms);
-  const build = agentBuilder(spec, prepared, sensor, fx);
+  const build = agentBuilder(spec, policies, prepared, sensor, sink);
   for (const id of nodeIds) agents[id] = build(id);
   return agents;
 }
@@ -65,31 +88,38 @@ export function buildAgents(
 export async function buildAgentsInChunks(
   agents: (PmAgent | undefined)[],
   spec: NodeRunSpec,
+  policies: PolicyRegistry,
   nodeIds: readonly number[],
   prepared: unknown,
   sensor: VmSensor,
-  fx: Effects,
+  sink: EffectSink,
   between: (built: number, total: number) => Promise<void>,
   chunk = 1000,
 ): Promise<void> {
-  const build = agentBuilder(spec, prepared, sensor, fx);
+  const build = agentBuilder(spec, policies, prepared, sensor, sink);
   for (let i = 0; i < nodeIds.length; i++) {
     agents[nodeIds[i]!] = build(nodeIds[i]!);
     if ((i + 1) % chunk === 0 || i + 1 === nodeIds.length) await between(i + 1, nodeIds.length);
   }
 }
 
-/** Builds one node's agent; what is shared by all nodes is computed once. */
+/** Builds one node's agent; what all nodes share (placement lists, effect buffers) is made once. */
 function agentBuilder(
   spec: NodeRunSpec,
+  policies: PolicyRegistry,
   prepared: unknown,
   sensor: VmSensor,
-  fx: Effects,
+  sink: EffectSink,
 ): (id: number) => PmAgent {
-  const entry = policyEntry(spec.policy);
+  const entry = policies.get(spec.policy);
   const hosted: number[][] = Array.from({ length: spec.pms }, () => []);
   spec.placement.forEach((h, vm) => hosted[h]!.push(vm));
   const nodeRngs = new Rng(spec.seed).fork('nodes');
+  const out = new Out();
+  // GLAP's local training runs simulated exchanges with effects of their own.
+  const trainOut = new Out();
+  const trainer: Trainer = (learner, self, neighbour, options) =>
+    trainLocally(learner, self, neighbour, options, trainOut);
   return (id) => {
     const nodeRng = nodeRngs.fork(id);
     return new PmAgent(
@@ -109,7 +139,10 @@ function agentBuilder(
         sensor,
         options: spec.protocol,
       },
-      fx,
+      STACK,
+      sink,
+      out,
+      trainer,
     );
   };
 }

@@ -6,10 +6,11 @@
  * no exchange is open when they apply.
  */
 import { invariant } from '../src/core/errors.ts';
-import type { ConsolidationNode } from '../protocols/node-state.ts';
+import type { PmAgent } from './pm-agent.ts';
 
 /** `vm` left this PM. */
-export function hypervisorVmLeft(n: ConsolidationNode, vm: number): void {
+export function hypervisorVmLeft(a: PmAgent, vm: number): void {
+  const n = a.node;
   const i = n.vms.indexOf(vm);
   invariant(i >= 0, () => `hypervisor of PM ${n.id} reports VM ${vm} leaving, but it hosts it not`);
   n.vms.splice(i, 1);
@@ -22,7 +23,8 @@ export function hypervisorVmLeft(n: ConsolidationNode, vm: number): void {
 }
 
 /** `vm` arrived on this PM (which is awake). */
-export function hypervisorVmArrived(n: ConsolidationNode, vm: number): void {
+export function hypervisorVmArrived(a: PmAgent, vm: number): void {
+  const n = a.node;
   invariant(!n.asleep, () => `VM ${vm} arrived on sleeping PM ${n.id}`);
   n.vms.push(vm);
   n.cpuUsedMips += n.sensor.cpuMips(vm);
@@ -30,7 +32,7 @@ export function hypervisorVmArrived(n: ConsolidationNode, vm: number): void {
 }
 
 /** This PM was powered on to receive VMs. */
-export function hypervisorWoke(n: ConsolidationNode): void {
-  n.asleep = false;
-  n.stuckRounds = 0;
+export function hypervisorWoke(a: PmAgent): void {
+  a.node.asleep = false;
+  a.consolidation.stuckRounds = 0;
 }

@@ -5,7 +5,21 @@
  */
 import { z } from 'zod';
 import type { Message } from '../protocols/messages.ts';
-import type { Effects } from '../protocols/node-state.ts';
+
+/** Where a node's effects go: the transport, and the observers of node events. */
+export interface EffectSink {
+  send(msg: Message): void;
+  /** A VM's ownership moved: emitted once, by the recipient, when it commits. */
+  migrated(vm: number, from: number, to: number): void;
+  slept(node: number): void;
+  woke(node: number): void;
+  /** A learning reward was paid (for reward statistics). */
+  rewarded(node: number, role: 'out' | 'in', reward: number): void;
+  /** A message was dropped as invalid (wrong version or unknown type); null when only counted. */
+  rejected(node: number, msg: Message | null): void;
+  /** The node started a consolidation exchange (sent a Probe or a Wake). */
+  exchangeStarted(node: number): void;
+}
 
 export type NodeEvent =
   | { kind: 'migrated'; node: number; seq: number; vm: number; from: number }
@@ -43,12 +57,12 @@ export const eventCodec = {
   },
 };
 
-/** Effects that send messages with `send` and turn everything else into events for `emit`. */
+/** A sink that sends messages with `send` and turns everything else into events for `emit`. */
 export function eventEffects(
   send: (m: Message) => void,
   emit: (e: NodeEvent) => void,
   pms: number,
-): Effects {
+): EffectSink {
   const seq = new Uint32Array(pms);
   const next = (node: number) => seq[node]!++;
   return {
@@ -63,8 +77,8 @@ export function eventEffects(
   };
 }
 
-/** Replays an event onto effects (the observer side of `eventEffects`). */
-export function applyEvent(e: NodeEvent, fx: Omit<Effects, 'send'>): void {
+/** Replays an event onto a sink (the observer side of `eventEffects`). */
+export function applyEvent(e: NodeEvent, fx: Omit<EffectSink, 'send'>): void {
   switch (e.kind) {
     case 'migrated':
       return fx.migrated(e.vm, e.from, e.node);

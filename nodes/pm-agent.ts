@@ -1,48 +1,216 @@
 /**
- * The PM agent: owns one node's protocol state and runs the consolidation protocol's handlers
- * on it (PeerSim's thin Node: the protocol does the interesting work). Effects go to a shared
- * `Effects` sink supplied by whoever hosts the agent (the experiment process or a node host).
+ * The PM agent, the only dispatcher of a node's protocol stack (PeerSim's thin Node: the
+ * protocols do the interesting work). It routes lifecycle events to every protocol in stack
+ * order and each message to the protocol that owns its type (after letting every protocol
+ * overhear it), and carries out the effects their steps write into the shared buffer: sends go
+ * to the transport, node events to the host's sink, learning requests to the node's policy,
+ * whose reward becomes an event. The same agent runs in the experiment process and in a node host.
  */
 import type { Agent } from '../src/engine/cycle-engine.ts';
-import { onMessage, onRoundEnd, onRoundStart, onStepStart } from '../protocols/consolidation.ts';
-import type { Message } from '../protocols/messages.ts';
+import type { GlapLearner, NodePolicy, VmProfile } from '../src/policy/policy.ts';
+import type { ConsolidationState } from '../protocols/consolidation-state.ts';
+import { CONSOLIDATION } from '../protocols/consolidation.ts';
+import { PROTOCOL_VERSION, type Message } from '../protocols/messages.ts';
+import type { PeerSampler } from '../protocols/peer-sampling.ts';
+import { createPmNode, readDemand, type PmNode, type PmNodeInit } from '../protocols/pm-node.ts';
 import {
-  createNode,
-  type ConsolidationNode,
-  type Effects,
-  type NodeInit,
-} from '../protocols/node-state.ts';
+  Fx,
+  ROUND_END,
+  ROUND_INITIATE,
+  ROUND_START,
+  STEP_START,
+  type NodeTick,
+  type Out,
+  type Protocol,
+  type StackContext,
+} from '../protocols/protocol.ts';
+import type { ConsolidationOptions } from '../protocols/consolidation-options.ts';
+import type { EffectSink } from './node-events.ts';
 
 /** A PM agent's node, as built from its run spec (see nodes/build-agents.ts). */
-export type PmAgentSpec = NodeInit;
+export interface PmAgentSpec extends PmNodeInit {
+  policy: NodePolicy;
+  sampler: PeerSampler;
+  options: ConsolidationOptions;
+}
+
+/** Carries out GLAP's local training (protocols/glap-training.ts). */
+export type Trainer = (
+  learner: GlapLearner,
+  self: VmProfile,
+  neighbour: VmProfile,
+  options: ConsolidationOptions,
+) => void;
+
+interface Layer {
+  readonly protocol: Protocol<unknown>;
+  readonly state: unknown;
+}
 
 export class PmAgent implements Agent<Message> {
-  readonly state: ConsolidationNode;
+  readonly node: PmNode;
+  readonly policy: NodePolicy;
+  /** The consolidation layer's state (the hypervisor and the invariant checks read it). */
+  readonly consolidation: ConsolidationState;
+  private readonly layers: Layer[] = [];
+  /** The layer owning each message type. */
+  private readonly owner: (Layer | undefined)[] = [];
+  private readonly listeners: Layer[] = [];
 
+  /**
+   * `stack`: the protocols in lifecycle order; `out`: the effects buffer (one per process is
+   * enough: each step's effects are carried out before the next step runs).
+   */
   constructor(
     spec: PmAgentSpec,
-    private readonly fx: Effects,
+    stack: readonly Protocol<never>[],
+    private readonly sink: EffectSink,
+    private readonly out: Out,
+    private readonly trainer: Trainer,
   ) {
-    this.state = createNode(spec);
+    this.node = createPmNode(spec);
+    this.policy = spec.policy;
+    const ctx: StackContext = {
+      node: this.node,
+      policy: spec.policy,
+      sampler: spec.sampler,
+      options: spec.options,
+    };
+    for (const p of stack as readonly Protocol<unknown>[]) {
+      const state = p.init(ctx);
+      if (state === null) continue;
+      const layer = { protocol: p, state };
+      this.layers.push(layer);
+      for (const t of p.types) {
+        // Type numbers are the wire format: one owner each.
+        if (this.owner[t] !== undefined)
+          throw new Error(
+            `protocols ${this.owner[t].protocol.name} and ${p.name} both claim type ${t}`,
+          );
+        this.owner[t] = layer;
+      }
+      if (p.overhear) this.listeners.push(layer);
+    }
+    const consolidation = this.stateOf(CONSOLIDATION);
+    if (consolidation === undefined)
+      throw new Error('a PM stack must run the consolidation protocol');
+    this.consolidation = consolidation;
   }
 
   get id(): number {
-    return this.state.id;
+    return this.node.id;
+  }
+
+  /** The state protocol `p` keeps on this node, or undefined when the node does not run it. */
+  stateOf<S>(p: Protocol<S, never>): S | undefined {
+    return this.layers.find((l) => l.protocol === (p as Protocol<unknown>))?.state as S | undefined;
   }
 
   onStepStart(): void {
-    onStepStart(this.state);
+    readDemand(this.node); // its own hypervisor's readings of the VMs it hosts
+    this.everyLayer(STEP_START);
   }
 
   onRoundStart(round: number): void {
-    onRoundStart(this.state, round, this.fx);
+    this.node.round = round;
+    if (this.node.asleep) return;
+    this.out.held = false;
+    this.everyLayer(ROUND_START);
+    if (!this.out.held) this.everyLayer(ROUND_INITIATE);
   }
 
-  onMessage(msg: Message): void {
-    onMessage(this.state, msg, this.fx);
+  onMessage(m: Message): void {
+    if (m.v !== PROTOCOL_VERSION) {
+      this.sink.rejected(this.node.id, m);
+      return;
+    }
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const l = listeners[i]!;
+      l.protocol.overhear!(l.state, m);
+    }
+    const layer = this.owner[m.type];
+    if (layer === undefined) this.sink.rejected(this.node.id, m);
+    else this.step(layer, m);
   }
 
   onRoundEnd(): void {
-    onRoundEnd(this.state, this.fx);
+    this.everyLayer(ROUND_END);
+  }
+
+  private everyLayer(ev: NodeTick): void {
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) this.step(layers[i]!, ev);
+  }
+
+  /** One step of one layer, its effects carried out, then any event it raised for itself. */
+  private step(layer: Layer, ev: Message | NodeTick): void {
+    const out = this.out;
+    layer.protocol.step(layer.state, ev, out);
+    for (;;) {
+      const raised = out.raised;
+      out.raised = null;
+      this.carryOut();
+      if (raised === null) return;
+      layer.protocol.step(layer.state, raised, out);
+    }
+  }
+
+  private carryOut(): void {
+    const out = this.out;
+    const n = out.count;
+    if (n === 0) return;
+    const { code, num, ref } = out;
+    const id = this.node.id;
+    const sink = this.sink;
+    const policy = this.policy;
+    for (let i = 0; i < n; i++) {
+      const a = i * 5;
+      switch (code[i]) {
+        case Fx.Send:
+          sink.send(ref[i] as Message);
+          break;
+        case Fx.Migrated:
+          sink.migrated(num[a]!, num[a + 1]!, id);
+          break;
+        case Fx.Slept:
+          sink.slept(id);
+          break;
+        case Fx.Woke:
+          sink.woke(id);
+          break;
+        case Fx.Rejected:
+          sink.rejected(id, ref[i] as Message);
+          break;
+        case Fx.ExchangeStarted:
+          sink.exchangeStarted(id);
+          break;
+        case Fx.LearnOut:
+          sink.rewarded(
+            id,
+            'out',
+            policy.learnOut(num[a]!, num[a + 1]!, num[a + 2]!, num[a + 3]!, num[a + 4] === 1),
+          );
+          break;
+        case Fx.LearnIn:
+          sink.rewarded(id, 'in', policy.learnIn(num[a]!, num[a + 1]!, num[a + 2]!, num[a + 3]!));
+          break;
+        case Fx.Forget:
+          policy.forget?.(num[a]!);
+          break;
+        case Fx.Observe:
+          policy.observe?.({ state: num[a]!, cpuUtil: num[a + 1]!, ramUtil: num[a + 2]! });
+          break;
+        case Fx.Train: {
+          const [self, neighbour] = ref[i] as [VmProfile, VmProfile];
+          this.trainer(policy.glap!, self, neighbour, this.consolidation.options);
+          break;
+        }
+        case Fx.Merge:
+          policy.glap!.merge(ref[i] as Float32Array);
+          break;
+      }
+    }
+    out.clear();
   }
 }

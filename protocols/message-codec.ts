@@ -1,19 +1,20 @@
 /**
- * Validation of messages arriving from outside the process (Kafka): schema and protocol version,
- * checked at the edge so handlers only ever see well-formed messages. Anything else is dropped
- * and counted by the transport.
+ * Validation of messages arriving from outside the process (Kafka): schema, protocol version,
+ * a type some protocol of the stack owns, and the payload that type always carries. Checked at
+ * the edge, so handlers only ever see well-formed messages of their own union; anything else is
+ * dropped and counted by the transport.
  */
 import { z } from 'zod';
-import { MsgType, PROTOCOL_VERSION, type Message, type MsgTypeCode } from './messages.ts';
+import { PROTOCOL_VERSION, type Message, type MsgTypeCode } from './messages.ts';
+import type { Protocol } from './protocol.ts';
 
-const TYPES = Object.values(MsgType) as MsgTypeCode[];
 const nat = z.number().int().min(0);
 const amount = z.number().min(0).max(1e12);
 
-const MessageSchema = z
+const WireSchema = z
   .object({
     v: z.literal(PROTOCOL_VERSION),
-    type: z.number().refine((t): t is MsgTypeCode => TYPES.includes(t as MsgTypeCode)),
+    type: z.number().int(),
     from: nat,
     to: nat,
     seq: z.number().int().min(1),
@@ -30,11 +31,32 @@ const MessageSchema = z
   })
   .strict();
 
-export const messageCodec = {
-  encode: (m: Message): unknown => m,
-  /** The message, or null when it is malformed or of another protocol version. */
-  decode(raw: unknown): Message | null {
-    const r = MessageSchema.safeParse(raw);
-    return r.success ? (r.data as Message) : null;
-  },
-};
+export interface MessageCodec {
+  encode(m: Message): unknown;
+  /** The message, or null when it is malformed, of another protocol version, or of no protocol. */
+  decode(raw: unknown): Message | null;
+}
+
+/** The codec of a stack: the message types its protocols own, with their payloads. */
+export function messageCodecFor(
+  stack: readonly Pick<Protocol<never>, 'types' | 'carries'>[],
+): MessageCodec {
+  const carries = new Map<number, 'vm' | 'peers' | 'data' | null>();
+  for (const p of stack)
+    for (const t of p.types) {
+      if (carries.has(t)) throw new Error(`two protocols of the stack claim message type ${t}`);
+      carries.set(t, p.carries?.[t as MsgTypeCode] ?? null);
+    }
+  const codec: MessageCodec = {
+    encode: (m) => m,
+    decode(raw) {
+      const r = WireSchema.safeParse(raw);
+      if (!r.success || !carries.has(r.data.type)) return null;
+      const m = r.data as Message;
+      const field = carries.get(m.type);
+      if (field === 'vm' ? m.vm < 0 : field ? m[field] === null : false) return null;
+      return m;
+    },
+  };
+  return codec;
+}

@@ -1,8 +1,12 @@
 /**
- * The consolidation protocol's wire format. Message type numbers are part of the protocol:
+ * The wire format of every protocol of the stack. Message type numbers are part of the protocol:
  * the list is append-only, and every message carries PROTOCOL_VERSION (memberlist's net.go rule).
- * All messages share one flat shape (unused fields are 0 / -1 / null) so that the hot path stays
- * monomorphic and a message is one small object.
+ * Each protocol owns a range of types and handles them as its own discriminated union (`Msg`):
+ * Consolidation 1–11, PeerSamplingCyclon 12–13, GlapAveraging 14–17. `Asleep` (4) is a sleeping
+ * PM's answer to any request: any protocol may send it; Consolidation owns it, since only its
+ * probing session waits on one. All messages share one flat shape on the wire and in memory
+ * (unused fields are 0 / -1 / null), so the hot path stays monomorphic and a message is one
+ * small object; the per-protocol unions are views of it whose required fields the codec checks.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -85,6 +89,14 @@ export interface Message {
   /** Profile / Merge / MergeReply: numeric payload (see the types); null otherwise. */
   data: number[] | null;
 }
+
+/**
+ * A message of type `T` as its owning protocol sees it: `Req` are the fields that type always
+ * carries (non-null), which the codec checks at the edge and `message()` callers fill in.
+ */
+export type Msg<T extends MsgTypeCode, Req extends 'peers' | 'data' = never> = Message & {
+  readonly type: T;
+} & { [K in Req]: NonNullable<Message[K]> };
 
 export function message(type: MsgTypeCode, from: number, to: number, seq: number, re = 0): Message {
   return {

@@ -6,17 +6,26 @@
  * slots first and then replacing the entries they sent. A sleeping Q answers Asleep instead, so
  * sleepers drop out of views while awake PMs keep circulating. Memory: O(viewSize) per node.
  */
+import { z } from 'zod';
 import type { Rng } from '../src/core/rng.ts';
 import { SleeperMemory, type PeerSampler, type ShuffleRequest } from './peer-sampling.ts';
 
-export interface CyclonOptions {
-  /** Entries in the partial view (c). */
-  viewSize: number;
-  /** Entries exchanged per shuffle (l ≤ c). */
-  shuffleLength: number;
-  /** Rounds between this node's shuffles (1, the default: every round). */
-  shuffleEveryRounds?: number;
-}
+/** Cyclon's options (config section `cyclon`), declared once with their defaults. */
+export const CyclonOptionsSchema = z
+  .object({
+    /** Entries in the partial view (c). */
+    viewSize: z.number().int().min(1).max(10_000).default(20),
+    /** Entries exchanged per shuffle (l ≤ c). */
+    shuffleLength: z.number().int().min(1).max(10_000).default(8),
+    /**
+     * Rounds between this node's shuffles. Every round, Cyclon's own rhythm: fresh views find
+     * awake peers (once a step costs ~13 kWh on PlanetLab 20110303, compare/sweeps/s16, s17).
+     */
+    shuffleEveryRounds: z.number().int().min(1).max(1_000_000).default(1),
+  })
+  .strict();
+
+export type CyclonOptions = z.output<typeof CyclonOptionsSchema>;
 
 export class PeerSamplingCyclon implements PeerSampler {
   // The view is kept in one typed array (few objects to reach per message, nothing allocated
@@ -33,6 +42,8 @@ export class PeerSamplingCyclon implements PeerSampler {
   private readonly sleepers = new SleeperMemory();
   /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
   private rounds = 0;
+  /** View indices drawn by `sample` (this view's own scratch: read before the next draw). */
+  private readonly picked: Int32Array;
 
   /** `bootstrap`: initial neighbours (e.g. drawn at random when the node joins). */
   constructor(
@@ -41,6 +52,7 @@ export class PeerSamplingCyclon implements PeerSampler {
     bootstrap: readonly number[],
   ) {
     this.buf = new Int32Array(3 * o.viewSize);
+    this.picked = new Int32Array(o.viewSize);
     this.age = o.viewSize;
     this.sentAt = 2 * o.viewSize;
     for (const id of bootstrap)
@@ -73,7 +85,7 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   startShuffle(rng: Rng): ShuffleRequest | null {
-    const every = this.o.shuffleEveryRounds ?? 1;
+    const every = this.o.shuffleEveryRounds;
     if (every > 1 && this.rounds++ % every !== 0) return null;
     const size = this.size;
     if (size === 0) return null;
@@ -84,10 +96,10 @@ export class PeerSamplingCyclon implements PeerSampler {
     for (let i = 0; i < size; i++) if (++buf[age + i]! > buf[age + oldest]!) oldest = i;
     const q = buf[oldest]!;
     this.removeAt(oldest);
-    const n = sample(this.size, this.o.shuffleLength - 1, rng);
+    const n = this.sample(this.o.shuffleLength - 1, rng);
     const entries = [this.self, 0];
     for (let j = 0; j < n; j++) {
-      const i = pickedIdx[j]!;
+      const i = this.picked[j]!;
       buf[this.sentAt + j] = buf[i]!;
       entries.push(buf[i]!, buf[age + i]!);
     }
@@ -96,11 +108,11 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   onShuffle(_from: number, entries: readonly number[], rng: Rng): number[] {
-    const n = sample(this.size, this.o.shuffleLength, rng);
+    const n = this.sample(this.o.shuffleLength, rng);
     const buf = this.buf;
     const reply: number[] = [];
     for (let j = 0; j < n; j++) {
-      const i = pickedIdx[j]!;
+      const i = this.picked[j]!;
       buf[this.sentAt + j] = buf[i]!;
       reply.push(buf[i]!, buf[this.age + i]!);
     }
@@ -135,6 +147,25 @@ export class PeerSamplingCyclon implements PeerSampler {
     }
   }
 
+  /**
+   * `k` distinct random indices into the view (partial Fisher–Yates), left in `picked[0..n)`;
+   * returns n = min(k, size). Same draws, in the same order, as shuffling a fresh
+   * [0, 1, …, size − 1] array.
+   */
+  private sample(k: number, rng: Rng): number {
+    const size = this.size;
+    const idx = this.picked;
+    for (let i = 0; i < size; i++) idx[i] = i;
+    const n = Math.min(k, size);
+    for (let i = 0; i < n; i++) {
+      const j = i + rng.int(size - i);
+      const t = idx[i]!;
+      idx[i] = idx[j]!;
+      idx[j] = t;
+    }
+    return n;
+  }
+
   /** Position of `id` in the view, or -1 (a plain loop: cheaper than TypedArray#indexOf here). */
   private indexOf(id: number): number {
     const buf = this.buf;
@@ -153,26 +184,4 @@ export class PeerSamplingCyclon implements PeerSampler {
     this.buf[i] = this.buf[last]!;
     this.buf[this.age + i] = this.buf[this.age + last]!;
   }
-}
-
-/** Scratch for `sample`, shared by all samplers (single-threaded; read before the next call). */
-let pickedIdx = new Int32Array(64);
-
-/**
- * `k` distinct random indices into a view of `size` entries (partial Fisher–Yates), left in
- * `pickedIdx[0..n)`; returns n = min(k, size). Same draws, in the same order, as shuffling a
- * fresh [0, 1, …, size − 1] array.
- */
-function sample(size: number, k: number, rng: Rng): number {
-  if (pickedIdx.length < size) pickedIdx = new Int32Array(Math.max(size, pickedIdx.length * 2));
-  const idx = pickedIdx;
-  for (let i = 0; i < size; i++) idx[i] = i;
-  const n = Math.min(k, size);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(size - i);
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return n;
 }

@@ -106,3 +106,19 @@ export class SleeperMemory {
     return -1;
   }
 }
+
+/**
+ * A sampler that knows one peer and no sleeper, and does not gossip: the view of the simulated
+ * PMs of GLAP's local training, and of hand-built exchanges in tests.
+ */
+export function fixedPeer(peer: number): PeerSampler {
+  return {
+    select: () => peer,
+    pickSleeper: () => -1,
+    markAsleep() {},
+    markAwake() {},
+    startShuffle: () => null,
+    onShuffle: () => [],
+    onShuffleReply() {},
+  };
+}

@@ -1,11 +1,12 @@
 /**
- * The experiment driver's side of a Kafka run: creates the run's topics, waits for remote node
- * hosts to register, publishes the run spec, each step's VM metrics and the end of the run, and
- * owns the driver's Kafka transport (whose events feed the datacenter and metrics).
+ * The experiment driver's side of a Kafka run: creates the run's topics, owns the driver's Kafka
+ * transport (whose events feed the datacenter and metrics) and its run control (nodes/run-control.ts):
+ * waits for remote node hosts to register, publishes the run spec, each step's VM metrics and the
+ * end of the run.
  */
 import { hostname } from 'node:os';
 import { UserError } from '../../src/core/errors.ts';
-import { Arrivals } from '../../src/engine/clock.ts';
+import { realClock } from '../../src/engine/clock.ts';
 import { KafkaIo, type KafkaSecurity } from '../../src/transport/kafka/kafka-io.ts';
 import { runTopicSpecs } from '../../src/transport/kafka/topic-layout.ts';
 import type { Workload } from '../../src/workload/workload.ts';
@@ -13,14 +14,13 @@ import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.t
 import type { Datacenter } from '../../src/model/datacenter.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { NodeEvent } from '../../nodes/node-events.ts';
-import type { NodeRunSpec } from '../../nodes/build-agents.ts';
 import {
-  RUN_PROTOCOL_VERSION,
+  RunControl,
   makeKafkaTransport,
-  rangeLabel,
+  type ControlRecord,
   type NodeRange,
-  type StartRecord,
-} from '../../nodes/kafka-run.ts';
+  type NodeRunSpec,
+} from '../../nodes/run-control.ts';
 import { VmMetricsRecords } from './vm-metrics.ts';
 
 export interface KafkaDriverOptions {
@@ -44,14 +44,12 @@ export interface KafkaDriverOptions {
 }
 
 export class KafkaDriver {
-  private registered = new Map<string, string>();
-  private readonly arrivals = new Arrivals();
-  private abort: string | null = null;
   private metrics: VmMetricsRecords | null = null;
 
   private constructor(
     readonly io: KafkaIo,
-    readonly transport: TransportKafka<Message, NodeEvent>,
+    readonly transport: TransportKafka<Message, NodeEvent, ControlRecord>,
+    private readonly control: RunControl,
     private readonly o: KafkaDriverOptions,
     private readonly ranges: NodeRange[],
     private readonly hostOf: Int32Array,
@@ -85,18 +83,26 @@ export class KafkaDriver {
       ...(o.security ? { security: o.security } : {}),
       ...(o.retryBudgetMs ? { retryBudgetMs: o.retryBudgetMs } : {}),
     });
-    let driver: KafkaDriver | undefined;
     let allTopics: string[] = [];
     try {
-      const transport = makeKafkaTransport(
+      let transport: TransportKafka<Message, NodeEvent, ControlRecord> | null = null;
+      const control = new RunControl({
+        io,
+        run: o.run,
+        self: 'driver',
+        clock: realClock,
+        abortPrefix: 'node host failed',
+        onAbort: (e) => transport?.fail(e),
+      });
+      transport = makeKafkaTransport(
         io,
         `qossip.${o.run}`,
         0,
         hostOf,
         ranges,
         o.barrierTimeoutMs,
+        (rec) => control.receive(rec),
         onEvents,
-        (rec) => driver?.onControl(rec),
       );
       const t = transport.topics;
       const specs = runTopicSpecs(
@@ -105,7 +111,7 @@ export class KafkaDriver {
       );
       allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
       await io.ensureTopics(specs);
-      driver = new KafkaDriver(io, transport, o, ranges, hostOf, allTopics);
+      const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics);
       await transport.start();
       return driver;
     } catch (e) {
@@ -116,64 +122,35 @@ export class KafkaDriver {
     }
   }
 
-  private onControl(rec: Record<string, unknown>): void {
-    if (rec.k === 'register' && Array.isArray(rec.nodes)) {
-      this.registered.set(String(rec.nodes.join('-')), String(rec.host ?? 'unknown host'));
-    } else if (rec.k === 'abort' && rec.from !== 'driver') {
-      this.abort = String(rec.message ?? 'a node host failed');
-      this.transport.fail(new UserError(`node host failed: ${this.abort}`));
-    }
-    this.arrivals.notify();
-  }
-
   /** Waits for every remote range to register, then publishes the run spec. */
   async startRun(
     spec: NodeRunSpec,
     meta: { steps: number; roundsPerStep: number; vmCount: number },
   ): Promise<void> {
-    const missing = () => this.ranges.slice(1).filter((r) => !this.registered.has(r.join('-')));
-    await this.arrivals.until(
-      () => {
-        if (this.abort) throw new UserError(`node host failed: ${this.abort}`);
-        return missing().length === 0 ? true : null;
-      },
+    await this.control.awaitHosts(
+      this.ranges.slice(1),
       this.o.joinTimeoutMs,
-      () =>
-        new UserError(
-          `no node host registered for ${missing().map(rangeLabel).join(', ')} within ${Math.round(this.o.joinTimeoutMs / 1000)} s; ` +
-            `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${missing()[0]!.join('-')} --brokers ${this.o.brokers.join(',')}\``,
-        ),
+      (r) =>
+        `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}\``,
     );
-    const start: StartRecord = {
-      k: 'start',
-      v: RUN_PROTOCOL_VERSION,
+    await this.control.publishStart({
       spec,
       hostOf: Array.from(this.hostOf),
       ranges: this.ranges,
-      steps: meta.steps,
-      roundsPerStep: meta.roundsPerStep,
-      vmCount: meta.vmCount,
+      ...meta,
       barrierTimeoutMs: this.o.barrierTimeoutMs,
-    };
-    await this.transport.control(start as unknown as Record<string, unknown>);
+    });
   }
 
   /** Publishes the step's VM metrics (see vm-metrics.ts) and then the step itself. */
   async beginStep(step: number, dc: Datacenter, workload: Workload): Promise<void> {
     this.metrics ??= new VmMetricsRecords(workload, this.transport.topics.vmMetrics);
-    const records = this.metrics.at(step, dc);
-    records.push({
-      topic: this.transport.topics.control,
-      value: JSON.stringify({ k: 'step', s: step }),
-    });
-    await this.io.send(records);
+    await this.control.publishStep(step, this.metrics.at(step, dc));
   }
 
   /** Ends the run for every node host (or aborts it with `failure`), then cleans up. */
   async finish(failure?: string): Promise<void> {
-    const rec =
-      failure === undefined ? { k: 'end' } : { k: 'abort', from: 'driver', message: failure };
-    await this.transport.control(rec).catch(() => {});
+    await this.control.finish(failure);
     if (!this.o.keepTopics) await deleteRunTopics(this.io, this.o, this.allTopics);
     await this.io.close();
   }

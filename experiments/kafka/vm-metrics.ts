@@ -8,27 +8,10 @@
 import type { Datacenter } from '../../src/model/datacenter.ts';
 import type { Workload } from '../../src/workload/workload.ts';
 import type { KafkaRecord } from '../../src/transport/kafka/kafka-io.ts';
+import type { VmMetricsRecord } from '../../nodes/run-control.ts';
 
-/** A VM's metrics for one step. */
-export interface VmMetrics {
-  step: number;
-  vm_id: number;
-  /** CPU used, % of the VM's requested MIPS. */
-  cpu_usage: number;
-  /** Memory used, % of the VM's RAM, from the trace; absent when the trace has none (PlanetLab). */
-  memory_usage?: number;
-  /**
-   * Network used (in + out), % of its host's link, from the trace's KB/s (1 KB = 1000 bytes);
-   * absent when the trace has none.
-   */
-  network_usage?: number;
-  /** The trace's network throughput (in + out), KB/s; absent with network_usage. */
-  network_kbps?: number;
-  /** CPU demand, MIPS: what the VM's hypervisor reports to its PM's agent. */
-  cpu_mips: number;
-  /** RAM the VM counts against its host, MB (0 when RAM does not bind): the hypervisor's reading. */
-  ram_mb: number;
-}
+/** A VM's metrics for one step: the record node hosts validate (nodes/run-control.ts). */
+export type VmMetrics = VmMetricsRecord;
 
 /** Builds the records of each step, reusing its buffers across steps. */
 export class VmMetricsRecords {

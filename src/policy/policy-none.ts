@@ -3,6 +3,7 @@
  * initial placement put them; no gossip, no migrations. Empty PMs still sleep.
  */
 import type { NodePolicy } from './policy.ts';
+import { definePolicy } from './registry.ts';
 
 export class PolicyNone implements NodePolicy {
   readonly gossips = false;
@@ -19,3 +20,11 @@ export class PolicyNone implements NodePolicy {
     return 0;
   }
 }
+
+export const NONE_POLICY = definePolicy({
+  name: 'none',
+  description: 'initial placement only: no gossip, no migrations',
+  kind: 'gossip',
+  sections: [],
+  create: () => new PolicyNone(),
+});

@@ -3,35 +3,60 @@
  * argmax_a φout(s, a) over the VMs held (ε-greedy while learning); φin accepts an offered VM iff
  * φin(s, a) ≥ 0. Both tables learn online by Q-learning from the GLAP rewards.
  */
+import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { QTable } from './q-table.ts';
-import { pairReward, type RewardTables } from './rewards.ts';
+import { DEFAULT_REWARDS, pairReward } from './rewards.ts';
 import type { DecisionInput, NodePolicy } from './policy.ts';
+import { definePolicy, optionsSection } from './registry.ts';
 
-export interface QLearningOptions {
-  /** Learning rate α, (0..1]. */
-  alpha: number;
-  /** Discount factor γ, [0..1). */
-  gamma: number;
-  /** Probability (0..1) that πout picks a random VM instead of the greedy one. */
-  epsilon: number;
-  /** Probability (0..1) that πin accepts an offer φin would reject (RAM permitting), to keep learning. */
-  epsilonIn: number;
-  rewards: RewardTables;
-  /** When false the tables are frozen (evaluation). */
-  learning: boolean;
-  /**
-   * When φin learns from an accepted VM: `commit` (default), from the recipient's state right
-   * after the VM arrives; `next-step`, from its state when the next step's demand has arrived
-   * (`observe`), so that accepting into a host that the next demand overloads is punished.
-   */
-  inRewardAt?: 'commit' | 'next-step';
-  /**
-   * πout may send nothing: a PM that is not overloaded keeps its VMs when φout is negative for
-   * every one of them (migrating would not pay). Default false: it always offers its best VM.
-   */
-  holdWhenNegative?: boolean;
-}
+const unit = z.number().min(0).max(1);
+
+/**
+ * Options of the Q-table policies (config section `qlearning`; GLAP and the DQN read its rewards
+ * too). Defaults are the tuned ones (README, "Configuration"): φin learns from the next step's
+ * state, with an Overload penalty (−160) that makes a ~5 % risk of overloading not worth a VM;
+ * φout holds VMs unless sending leaves the PM Low or Medium; α = 0.1 averages the noisy next-step
+ * outcomes. The thesis's reward shapes still hold (rewards.ts checks them).
+ */
+export const QLEARNING_OPTIONS = optionsSection(
+  'qlearning',
+  z
+    .object({
+      /** Learning rate α, (0..1]. */
+      alpha: z.number().gt(0).max(1).default(0.1),
+      /** Discount factor γ, [0..1). */
+      gamma: z.number().min(0).lt(1).default(0.5),
+      /** Probability (0..1) that πout picks a random VM instead of the greedy one. */
+      epsilon: unit.default(0.05),
+      /** Probability (0..1) that πin accepts an offer φin would reject (RAM permitting). */
+      epsilonIn: unit.default(0),
+      /** When false the tables are frozen (evaluation). */
+      learning: z.boolean().default(true),
+      rewards: z
+        .object({
+          out: z.array(z.number()).default(() => [...DEFAULT_REWARDS.out]),
+          in: z.array(z.number()).default(() => [...DEFAULT_REWARDS.in]),
+        })
+        .strict()
+        .prefault({}),
+      /**
+       * When φin learns from an accepted VM: `commit`, from the recipient's state right after the
+       * VM arrives; `next-step`, from its state when the next step's demand has arrived
+       * (`observe`), so that accepting into a host that the next demand overloads is punished.
+       */
+      inRewardAt: z.enum(['commit', 'next-step']).default('next-step'),
+      /**
+       * πout may send nothing: a PM that is not overloaded keeps its VMs when φout is negative
+       * for every one of them (migrating would not pay).
+       */
+      holdWhenNegative: z.boolean().default(true),
+    })
+    .strict()
+    .prefault({}),
+);
+
+export type QLearningOptions = z.output<typeof QLEARNING_OPTIONS.schema>;
 
 export class PolicyQLearning implements NodePolicy {
   readonly gossips = true;
@@ -80,14 +105,21 @@ export class PolicyQLearning implements NodePolicy {
     return { phiOut: this.phiOut.values, phiIn: this.phiIn.values };
   }
 
-  learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
+  /** Q-tables credit a decision by its (state, action) pair, which the reward carries. */
+  learnOut(
+    _token: number,
+    state: number,
+    action: number,
+    nextState: number,
+    terminal: boolean,
+  ): number {
     const r = pairReward(this.o.rewards.out, nextState);
     if (this.o.learning)
       this.phiOut.update(state, action, r, nextState, terminal, this.o.alpha, this.o.gamma);
     return r;
   }
 
-  learnIn(state: number, action: number, nextState: number): number {
+  learnIn(_token: number, state: number, action: number, nextState: number): number {
     const r = pairReward(this.o.rewards.in, nextState);
     if (!this.o.learning) return r;
     if (this.o.inRewardAt === 'next-step') this.pendingIn.push(state, action);
@@ -105,3 +137,11 @@ export class PolicyQLearning implements NodePolicy {
     p.length = 0;
   }
 }
+
+export const QLEARNING_POLICY = definePolicy({
+  name: 'qlearning',
+  description: 'GLAP Q-tables φout/φin learnt online by each PM independently',
+  kind: 'gossip',
+  sections: [QLEARNING_OPTIONS],
+  create: (ctx, o) => new PolicyQLearning(ctx.rng, o.qlearning),
+});

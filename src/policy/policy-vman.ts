@@ -8,6 +8,7 @@
  * in CPU and RAM instead.
  */
 import type { DecisionInput, NodePolicy } from './policy.ts';
+import { definePolicy } from './registry.ts';
 
 export class PolicyVman implements NodePolicy {
   readonly gossips = true;
@@ -47,3 +48,11 @@ export class PolicyVman implements NodePolicy {
     return 0;
   }
 }
+
+export const VMAN_POLICY = definePolicy({
+  name: 'vman',
+  description: 'V-MAN gossip (Marzolla et al. 2011): the less loaded PM pushes every VM that fits',
+  kind: 'gossip',
+  sections: [],
+  create: () => new PolicyVman(),
+});

@@ -1,35 +1,51 @@
-/** πin: accept ⇔ φin(s, a) ≥ 0 ∧ RAM fits — for arbitrary tables, PM states and VMs. */
+/**
+ * πin through the protocol's own step: an Offer is accepted ⇔ φin(s, a) ≥ 0 ∧ RAM fits — for
+ * arbitrary tables, PM states and VMs.
+ */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decideAccept, selfInput } from '../../protocols/consolidation.ts';
-import { DEFAULT_PROTOCOL_OPTIONS } from '../../protocols/consolidation.ts';
-import { PeerSamplingUniform } from '../../protocols/peer-sampling-uniform.ts';
-import { createNode, type ConsolidationNode } from '../../protocols/node-state.ts';
+import { CONSOLIDATION } from '../../protocols/consolidation.ts';
+import { selfInput } from '../../protocols/consolidation-rules.ts';
+import type { ConsolidationState } from '../../protocols/consolidation-state.ts';
+import { MSG_TYPE_NAMES, MsgType, message } from '../../protocols/messages.ts';
 import { PolicyQLearning } from '../../src/policy/policy-q-learning.ts';
 import { QTable } from '../../src/policy/q-table.ts';
 import { pairOf } from '../../src/model/levels.ts';
-import { GREEDY_Q } from '../helpers/fixtures.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL } from '../helpers/fixtures.ts';
+import { consolidationNode, step } from '../helpers/protocol.ts';
 
 function node(
   policy: PolicyQLearning,
   cpuUsed: number,
   ramUsed: number,
   ramReserved: number,
-): ConsolidationNode {
-  const n = createNode({
+): ConsolidationState {
+  const c = consolidationNode({
     id: 0,
-    cpuCapMips: 3720,
-    ramCapMb: 4096,
-    policy,
-    sampler: new PeerSamplingUniform(0, 2),
-    rng: new Rng(1),
-    sensor: { cpuMips: () => 0, ramMb: () => 0 },
-    options: DEFAULT_PROTOCOL_OPTIONS,
     vms: [],
-    asleep: false,
+    policy,
+    sensor: { cpuMips: () => 0, ramMb: () => 0 },
+    options: PLAIN_PROTOCOL,
+    cpuCapMips: 3720,
   });
-  return { ...n, cpuUsedMips: cpuUsed, ramUsedMb: ramUsed, ramReservedMb: ramReserved };
+  c.node.cpuUsedMips = cpuUsed;
+  c.node.ramUsedMb = ramUsed;
+  c.ramReservedMb = ramReserved;
+  return c;
+}
+
+/** Offers a VM of (cpuMips, ramMb); true iff the node answers Accept. */
+function accepts(c: ConsolidationState, cpuMips: number, ramMb: number): boolean {
+  const m = message(MsgType.Offer, 1, 0, 1);
+  m.vm = 7;
+  m.cpuMips = cpuMips;
+  m.ramMb = ramMb;
+  const answers = step(CONSOLIDATION, c, m).flatMap((e) =>
+    e.fx === 'send' ? [MSG_TYPE_NAMES[e.msg.type]] : [],
+  );
+  expect(answers).toHaveLength(1);
+  return answers[0] === 'Accept';
 }
 
 describe('accept/reject (πin)', () => {
@@ -56,7 +72,7 @@ describe('accept/reject (πin)', () => {
           const s = selfInput(n).state;
           const a = pairOf(vmCpu / 3720, vmRam / 4096);
           const fits = ramUsed + ramReserved + vmRam <= 4096;
-          expect(decideAccept(n, vmCpu, vmRam)).toBe(policy.phiIn.get(s, a) >= 0 && fits);
+          expect(accepts(n, vmCpu, vmRam)).toBe(policy.phiIn.get(s, a) >= 0 && fits);
         },
       ),
       { numRuns: 300 },
@@ -69,7 +85,7 @@ describe('accept/reject (πin)', () => {
     // Reject only from the state the reservation puts the PM in.
     const reservedState = pairOf(0, 2048 / 4096);
     phiIn.set(reservedState, pairOf(0.1, 613 / 4096), -1);
-    expect(decideAccept(node(policy, 0, 0, 0), 372, 613)).toBe(true);
-    expect(decideAccept(node(policy, 0, 0, 2048), 372, 613)).toBe(false);
+    expect(accepts(node(policy, 0, 0, 0), 372, 613)).toBe(true);
+    expect(accepts(node(policy, 0, 0, 2048), 372, 613)).toBe(false);
   });
 });

@@ -1,180 +1,158 @@
 /**
- * Model-based test of the migration handshake (fast-check commands) over a fault-injecting
- * transport that drops, duplicates, delays and reorders messages. The model is the simplest
- * truth: VM → owner, moved only by committed migrations. After every command:
- *  - every VM has exactly one owner, or is in flight in the escrow of its model owner;
- *  - no PM's RAM (owned + reserved, and physically hosted) exceeds its capacity;
- *  - a sleeping PM holds nothing.
- * After the network heals, every VM is owned again and nothing is left in flight.
+ * Model-based test of the migration handshake (fast-check commands; test/property/
+ * handshake-model.ts): a few PMs run the real Consolidation.step, the test's network may deliver,
+ * drop or duplicate any message in flight in any order, rounds tick, and after every command the
+ * model's prediction — where each VM is, each PM's owned and reserved RAM, escrows, who sleeps,
+ * and the answer each message gets — is checked against the system.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Simulation, checkConservation } from '../../experiments/simulation.ts';
-import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
-import { Rng } from '../../src/core/rng.ts';
-import type { Message } from '../../protocols/messages.ts';
-import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
+import { MSG_TYPE_NAMES } from '../../protocols/messages.ts';
+import {
+  CAP_MB,
+  DeliverCommand,
+  OpenCommand,
+  TickCommand,
+  build,
+  checkAll,
+  type Model,
+  type Real,
+  type Setup,
+} from './handshake-model.ts';
 
-interface Model {
-  owner: Int32Array;
-  step: number;
-}
+const TYPES = [
+  { ramMb: 870, cpuMips: 2500 },
+  { ramMb: 1740, cpuMips: 2000 },
+  { ramMb: 1740, cpuMips: 1000 },
+  { ramMb: 613, cpuMips: 500 },
+];
 
-interface Real {
-  sim: Simulation;
-  faults: TransportFaulty<Message>;
-  workload: ArrayWorkload;
-}
-
-function checkInvariants(model: Model, { sim }: Real): void {
-  const dc = sim.datacenter;
-  const owners = new Int32Array(dc.vmCount).fill(-1);
-  const escrow = new Int32Array(dc.vmCount).fill(-1);
-  for (const a of sim.agents.filter((x) => x !== undefined)) {
-    const s = a.state;
-    if (s.asleep) {
-      expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
-      expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
-      expect(s.reservations.size).toBe(0);
+/** PMs and VMs, each VM placed on the first PM from its preferred one where its RAM fits. */
+const setupArb: fc.Arbitrary<Setup> = fc
+  .record({
+    pms: fc.integer({ min: 2, max: 4 }),
+    vms: fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.double({ min: 0.1, max: 1, noNaN: true })), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+  })
+  .map(({ pms, vms }) => {
+    const used = new Array<number>(pms).fill(0);
+    const placed: Setup['vms'] = [];
+    for (const [type, prefer, load] of vms) {
+      const t = TYPES[type]!;
+      for (let k = 0; k < pms; k++) {
+        const host = (prefer + k) % pms;
+        if (used[host]! + t.ramMb <= CAP_MB) {
+          used[host]! += t.ramMb;
+          placed.push({ ramMb: t.ramMb, cpuMips: t.cpuMips * load, host });
+          break;
+        }
+      }
     }
-    expect(dc.awake[s.id] === 0).toBe(s.asleep);
-    let ram = 0;
-    for (const vm of s.vms) {
-      expect(owners[vm], `VM ${vm} owned by ${owners[vm]} and ${s.id}`).toBe(-1);
-      owners[vm] = s.id;
-      ram += dc.vmRamMb[vm]!;
-    }
-    expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
-    if (s.out?.phase === 'transferring') {
-      expect(escrow[s.out.vm]).toBe(-1);
-      escrow[s.out.vm] = s.id;
-    }
-  }
-  const physicalRam = new Float64Array(sim.agents.length);
-  for (let vm = 0; vm < dc.vmCount; vm++) {
-    expect(dc.vmHost[vm]).toBe(model.owner[vm]);
-    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
-    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
-    else
-      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
-        model.owner[vm],
-      );
-  }
-  physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
-}
+    return { pms, vms: placed };
+  })
+  .filter((s) => s.vms.length > 0);
 
-class RoundCommand implements fc.AsyncCommand<Model, Real> {
-  check = () => true;
-  async run(model: Model, real: Real) {
-    await real.sim.runRound();
-    checkInvariants(model, real);
-  }
-  toString = () => 'round';
-}
+/** Mostly in-order deliveries, so that many handshakes complete; any message may be hit. */
+const commandsArb = fc.commands(
+  [
+    fc.tuple(fc.nat(3), fc.nat(3)).map(([a, b]) => new OpenCommand(a, b)),
+    fc.tuple(fc.nat(3), fc.nat(3)).map(([a, b]) => new OpenCommand(a, b)),
+    ...Array.from({ length: 6 }, () => fc.constant(new DeliverCommand(0, 'deliver'))),
+    ...Array.from({ length: 2 }, () => fc.nat(20).map((k) => new DeliverCommand(k, 'deliver'))),
+    fc.nat(20).map((k) => new DeliverCommand(k, 'drop')),
+    fc.nat(20).map((k) => new DeliverCommand(k, 'duplicate')),
+    fc.constant(new TickCommand()),
+  ],
+  { maxCommands: 120, size: 'max' },
+);
 
-class StepCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly utils: number[]) {}
-  check = () => true;
-  async run(model: Model, real: Real) {
-    real.sim.endStep();
-    model.step++;
-    real.workload.steps[model.step] = this.utils.slice(0, real.workload.vmCount);
-    real.sim.beginStep(model.step);
-    checkInvariants(model, real);
-  }
-  toString = () => `step(${this.utils.map((u) => u.toFixed(2)).join(',')})`;
-}
-
-class HealCommand implements fc.AsyncCommand<Model, Real> {
-  check = () => true;
-  async run(model: Model, real: Real) {
-    real.faults.enabled = false;
-    const busy = () =>
-      real.sim.agents.some((a) => a!.state.out !== null || a!.state.reservations.size > 0);
-    for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
-    checkInvariants(model, real);
-    expect(real.sim.agents.some((a) => a!.state.out?.phase === 'transferring')).toBe(false);
-    checkConservation(real.sim.agents, real.sim.datacenter);
-    real.faults.enabled = true;
-  }
-  toString = () => 'heal';
-}
-
-describe('migration handshake over an unreliable network', () => {
-  it('never loses or duplicates a VM, never over-commits RAM, sleeping PMs hold nothing', async () => {
-    const stats = { dropped: 0, duplicated: 0, committed: 0 };
-    const setup = fc.record({
-      pms: fc.integer({ min: 2, max: 6 }),
-      vmsPerPm: fc.double({ min: 0.3, max: 1.6, noNaN: true }),
-      seed: fc.nat(1_000_000),
-      dropRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
-      duplicateRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
-      delayRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
-      reorder: fc.boolean(),
-      epsilonIn: fc.double({ min: 0, max: 1, noNaN: true }),
-      reservationTtlRounds: fc.integer({ min: 1, max: 3 }),
-      peerSampling: fc.constantFrom('uniform' as const, 'cyclon' as const),
-    });
-    await fc.assert(
-      fc.asyncProperty(
-        setup,
-        fc.commands(
-          [
-            fc.constant(new RoundCommand()),
-            fc.constant(new RoundCommand()),
-            fc
-              .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 16, maxLength: 16 })
-              .map((u) => new StepCommand(u)),
-            fc.constant(new HealCommand()),
-          ],
-          { maxCommands: 60, size: 'max' },
-        ),
-        async (p, cmds) => {
-          const vms = Math.max(1, Math.round(p.pms * p.vmsPerPm));
-          const workload = new ArrayWorkload([
-            Array.from({ length: vms }, (_, i) => ((i * 37) % 100) / 100),
-          ]);
-          const config = testConfig({
-            pms: p.pms,
-            seed: p.seed,
-            peerSampling: p.peerSampling,
-            cyclon: { viewSize: 3, shuffleLength: 2 },
-            // Every PM probes every round and always offers, so that many handshakes happen.
-            qlearning: { epsilon: 0.3, epsilonIn: p.epsilonIn, holdWhenNegative: false },
-            protocol: {
-              reservationTtlRounds: p.reservationTtlRounds,
-              wakeAfterStuckRounds: 1,
-              probeEveryRounds: 1,
-            },
-          });
-          let faults!: TransportFaulty<Message>;
-          const model: Model = { owner: new Int32Array(vms), step: 0 };
-          const sim = new Simulation(config, workload, {
-            wrapTransport: (t) =>
-              (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), {
-                ...p,
-                maxDelayPhases: 4,
-              })),
-            onMigration: (vm, from, to) => {
-              expect(model.owner[vm], `VM ${vm} committed twice`).toBe(from);
-              model.owner[vm] = to;
-              stats.committed++;
-            },
-          });
-          model.owner.set(sim.datacenter.vmHost);
-          sim.beginStep(0);
-          const real: Real = { sim, faults, workload };
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          await new HealCommand().run(model, real);
-          stats.dropped += faults.dropped;
-          stats.duplicated += faults.duplicated;
-        },
-      ),
-      { numRuns: 200 },
+describe('migration handshake, against a model that predicts it', () => {
+  it('places every VM and accounts every MB of RAM as predicted, under loss, duplication and reordering', () => {
+    let migrations = 0;
+    fc.assert(
+      fc.property(setupArb, commandsArb, (setup, cmds) => {
+        const { model, real } = build(setup);
+        checkAll(model, real);
+        fc.modelRun(() => ({ model, real }), cmds);
+        migrations += model.commits;
+      }),
+      { numRuns: 400 },
     );
-    // The property is only meaningful if the runs really migrated VMs through a lossy network.
-    expect(stats.committed).toBeGreaterThan(100);
-    expect(stats.dropped).toBeGreaterThan(100);
-    expect(stats.duplicated).toBeGreaterThan(100);
+    // Meaningful only if VMs really moved through lossy exchanges (about 100 commits per 400
+    // runs; 50 leaves room for chance).
+    expect(migrations).toBeGreaterThan(50);
+  });
+});
+
+const systems = new WeakMap<Model, Real>();
+
+/** Runs fixed commands from `setup` and checks the system against the model after each. */
+function replay(setup: Setup, cmds: fc.Command<Model, Real>[]): Model {
+  const { model, real } = build(setup);
+  systems.set(model, real);
+  checkAll(model, real);
+  return replayOn(model, cmds);
+}
+
+/** More commands on a replayed model's system. */
+function replayOn(model: Model, cmds: fc.Command<Model, Real>[]): Model {
+  const real = systems.get(model)!;
+  for (const c of cmds) {
+    expect(c.check(model), `${c.toString()} applies`).toBe(true);
+    c.run(model, real);
+  }
+  return model;
+}
+
+const two870 = (hosts: [number, number]): Setup => ({
+  pms: 2,
+  vms: hosts.map((host) => ({ ramMb: 870, cpuMips: 250, host })),
+});
+
+/**
+ * Counterexamples, pinned. The first was found by the property above against a mutant that did
+ * not count reserved RAM (replayPath BADADCMAXADAABAAAFQBCICd:qqqq): an accepted offer must hold
+ * the recipient's RAM until its Transfer or its expiry. No counterexample was found against the
+ * protocol itself; the others pin the lossy paths the property relies on finding.
+ */
+describe('migration handshake: pinned cases', () => {
+  const d = (k = 0) => new DeliverCommand(k, 'deliver');
+
+  it("an accepted offer holds the recipient's RAM (found against a mutant)", () => {
+    const m = replay(two870([1, 0]), [new OpenCommand(0, 1), d(), d(), d()]);
+    expect(m.reservations[0]!.size + m.reservations[1]!.size).toBe(1);
+  });
+
+  const inFlight = (m: Model) => m.net.map((x) => MSG_TYPE_NAMES[x.type]);
+  // Equal loads: the lower id sends. Probe → Invite → Offer → Accept puts a Transfer in flight.
+  const toTransfer = () => [new OpenCommand(0, 1), d(), d(), d(), d()];
+
+  it('a duplicated Transfer commits once; the duplicate is answered Done', () => {
+    const m = replay(two870([0, 1]), [...toTransfer(), new DeliverCommand(0, 'duplicate')]);
+    expect(inFlight(m)).toEqual(['Transfer', 'Transfer']);
+    replayOn(m, [d(), d()]);
+    expect(inFlight(m)).toEqual(['Done', 'Done']);
+    expect(m.commits).toBe(1);
+  });
+
+  it('a lost Done is recovered by retransmitting the Transfer', () => {
+    const m = replay(two870([0, 1]), [...toTransfer(), d(), new DeliverCommand(0, 'drop')]);
+    expect(m.commits).toBe(1);
+    expect(m.escrow).toEqual([0, -1]); // committed, but the sender never heard
+    replayOn(m, [new TickCommand(), d(), d()]); // Transfer again → Done → escrow released
+    expect(m.escrow).toEqual([-1, -1]);
+    expect(m.owner).toEqual([1, 1]);
+  });
+
+  it('a reservation expires before a late Transfer: Nack, and the VM returns to its sender', () => {
+    const m = replay(two870([0, 1]), [...toTransfer(), new TickCommand(), new TickCommand()]);
+    expect(inFlight(m)).toEqual(['Transfer', 'Transfer', 'Transfer']); // two retransmissions
+    expect(m.reservations[1]!.size).toBe(0); // expired after 2 rounds
+    replayOn(m, [d(), d(), d(), d()]);
+    expect(m.commits).toBe(0);
+    expect(m.owner).toEqual([0, 1]);
+    expect(m.escrow).toEqual([-1, -1]);
   });
 });

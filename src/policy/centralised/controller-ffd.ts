@@ -13,8 +13,6 @@ export interface FfdOptions {
   maxCpu: number;
 }
 
-export const DEFAULT_FFD_OPTIONS: FfdOptions = { maxCpu: 1 };
-
 export class ControllerFfd implements CentralisedController {
   readonly chargesMigrations = false;
 

@@ -17,6 +17,7 @@
  * profile makes it bind.
  */
 import { powerW } from '../../model/hardware.ts';
+import type { BaselineOptions } from './baseline-options.ts';
 import type { CentralisedController, DatacenterView, MigrationOrder } from './controller.ts';
 import {
   HISTORY_LENGTH,
@@ -26,20 +27,11 @@ import {
   type OverloadDetector,
 } from './overload-detector.ts';
 
-export interface MmtOptions {
-  /** THR: utilisation above which a host is over-utilised (CloudSim: 0.8). */
-  thrUtilization: number;
-  /** LR: safety parameter multiplying the prediction (CloudSim: 1.2). */
-  lrSafety: number;
-  /** LR: static threshold while a host has fewer than 10 samples (CloudSim: 0.7). */
-  lrFallbackUtilization: number;
-}
-
-export const DEFAULT_MMT_OPTIONS: MmtOptions = {
-  thrUtilization: 0.8,
-  lrSafety: 1.2,
-  lrFallbackUtilization: 0.7,
-};
+/** The detectors' parameters: the THR and LR keys of the `baselines` config section. */
+export type MmtOptions = Pick<
+  BaselineOptions,
+  'thrUtilization' | 'lrSafety' | 'lrFallbackUtilization'
+>;
 
 export function detectorFor(kind: 'thr' | 'lr', o: MmtOptions): OverloadDetector {
   return kind === 'thr'

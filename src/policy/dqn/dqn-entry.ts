@@ -1,18 +1,19 @@
 /**
- * The `dqn` registry entry. `prepare` loads TensorFlow.js (the only place it is loaded, lazily),
+ * The `dqn` policy definition (registered by experiments/policies.ts, never imported by src/). `prepare` loads TensorFlow.js (the only place it is loaded, lazily),
  * loads a saved model if `dqn.modelDir` is set, and in `shared` mode builds the one agent all PMs
  * use; `create` gives each PM a PolicyDqn on that agent, or (`per-pm`) on its own agent, built on
  * first use and kept in the prepared state. A prepared state can therefore be handed to several
- * runs in a row (experiments/train.ts does, with `new Simulation(…, prepared)`), carrying the
+ * runs in a row (experiments/train.ts does, with `Simulation.create(…, prepared)`), carrying the
  * networks, replay memories and ε schedules across episodes.
  */
 import { ConfigError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { PolicyContext } from '../policy.ts';
-import type { PolicyEntry, PolicyOptions, PolicyRunContext } from '../registry.ts';
+import { QLEARNING_OPTIONS } from '../policy-q-learning.ts';
+import { definePolicy, type PolicyRunContext, type SectionOptions } from '../registry.ts';
 import { loadTf, type TfRuntime } from './backend.ts';
 import { DqnAgent, type DqnHyperParameters } from './dqn-agent.ts';
-import { dqnLearns, type DqnOptions } from './dqn-options.ts';
+import { DQN_OPTIONS, dqnLearns, type DqnOptions } from './dqn-options.ts';
 import { defaultNormalisation, FEATURE_COUNT, FEATURE_SCHEMA, HEADS } from './features.ts';
 import { loadModel, networkFromModel, type LoadedModel } from './model-store.ts';
 import { QNetwork, type NetworkShape } from './network.ts';
@@ -31,7 +32,11 @@ export interface DqnPrepared {
   readonly perPm: Map<number, DqnAgent>;
 }
 
-export async function prepareDqn(run: PolicyRunContext): Promise<DqnPrepared> {
+/** The config sections the DQN reads: its own, and `qlearning` for the rewards. */
+const SECTIONS = [DQN_OPTIONS, QLEARNING_OPTIONS] as const;
+export type DqnPolicyOptions = SectionOptions<typeof SECTIONS>;
+
+export async function prepareDqn(run: PolicyRunContext<DqnPolicyOptions>): Promise<DqnPrepared> {
   const o = run.options.dqn;
   if (o.minReplay > o.replayCapacity) {
     throw new ConfigError(
@@ -97,7 +102,7 @@ function makeAgent(p: DqnPrepared, rng: Rng): DqnAgent {
   return new DqnAgent(tf, net, p.hp, rng.fork('dqn-replay'), p.learning);
 }
 
-export function createDqn(ctx: PolicyContext, o: PolicyOptions, prepared: unknown): PolicyDqn {
+export function createDqn(ctx: PolicyContext, o: DqnPolicyOptions, prepared: unknown): PolicyDqn {
   const p = prepared as DqnPrepared | undefined;
   if (p?.runtime === undefined) throw new Error('the dqn policy needs its prepare() result');
   let agent = p.shared;
@@ -133,11 +138,12 @@ export function disposeDqn(prepared: DqnPrepared): void {
   prepared.perPm.clear();
 }
 
-export const DQN_ENTRY: PolicyEntry = {
+export const DQN_POLICY = definePolicy({
   name: 'dqn',
   description: 'deep Q-networks on continuous features (TensorFlow.js), shared or one per PM',
   kind: 'gossip',
+  sections: SECTIONS,
   prepare: prepareDqn,
   create: createDqn,
   describe: describeDqn,
-};
+});

@@ -4,16 +4,12 @@
  * VM with probability ε while learning), and πin accepts iff Q_in(features) ≥ 0 (RAM fit is the
  * protocol's check). Rewards are the Q-table policy's (`pairReward` on the state reached).
  *
- * NodePolicy's learn calls carry level-pair indices only, so the policy remembers the continuous
- * features of its own pending decisions: the last πout choice (the protocol has at most one
- * outgoing offer per node, and a learnOut follows its chooseVm or never comes), and a short FIFO
- * of accepted offers keyed by (state pair, action pair), since several reservations can be open
- * at once. Two open reservations with the same key may be matched in the wrong order; their
- * features then differ only within one level pair. Entries whose reservation expired are evicted
- * oldest-first once the FIFO is full.
+ * A reward names its decision's token (NodePolicy), so the policy keeps the continuous features
+ * of each pending decision under its token: the last πout choice (a node has at most one offer
+ * out), and every accepted offer until its reward or its `forget` (reservation expired) arrives.
+ * Each transition is thus remembered with exactly the features it was decided on.
  */
 import type { Rng } from '../../core/rng.ts';
-import { PAIR_COUNT } from '../../model/levels.ts';
 import type { DecisionInput, NodePolicy } from '../policy.ts';
 import { pairReward, type RewardTables } from '../rewards.ts';
 import type { DqnAgent } from './dqn-agent.ts';
@@ -22,12 +18,9 @@ import { FEATURE_COUNT, HEADS, IN_BOOTSTRAP_OFFERS, Role, writeFeatures } from '
 /** Q-values come back row-major, one per head per row. */
 const H = HEADS.length;
 
-/** Accepted offers whose learnIn is awaited; more than a PM ever has open in one round. */
-const PENDING_IN_MAX = 16;
-
 interface Pending {
-  /** state × 81 + action, as the learn call will name it. */
-  key: number;
+  /** The decision's token. */
+  token: number;
   x: Float32Array;
   next: Float32Array;
   nextRows: number;
@@ -37,7 +30,8 @@ export class PolicyDqn implements NodePolicy {
   readonly gossips = true;
   private feats = new Float32Array(8 * FEATURE_COUNT);
   private pendingOut: Pending | null = null;
-  private readonly pendingIn: Pending[] = [];
+  /** Accepted offers awaiting their reward, by token. */
+  private readonly pendingIn = new Map<number, Pending>();
 
   /** `agent` may be shared by many PMs; `rng` is this PM's own stream (exploration draws). */
   constructor(
@@ -48,10 +42,11 @@ export class PolicyDqn implements NodePolicy {
 
   chooseVm(
     self: DecisionInput,
-    actions: Int32Array,
+    _actions: Int32Array,
     cpuFrac: Float64Array,
     ramFrac: Float64Array,
     count: number,
+    token: number,
   ): number {
     if (count <= 0) return -1;
     const f = FEATURE_COUNT;
@@ -78,7 +73,7 @@ export class PolicyDqn implements NodePolicy {
         if (i !== best) writeFeatures(next, f * r++, Role.Out, cpu, ram, cpuFrac[i]!, ramFrac[i]!);
       }
       this.pendingOut = {
-        key: self.state * PAIR_COUNT + actions[best]!,
+        token,
         x: x.slice(best * f, best * f + f),
         next,
         nextRows: count - 1,
@@ -88,29 +83,36 @@ export class PolicyDqn implements NodePolicy {
     return best;
   }
 
-  accept(self: DecisionInput, action: number, cpuFrac: number, ramFrac: number): boolean {
+  accept(
+    self: DecisionInput,
+    _action: number,
+    cpuFrac: number,
+    ramFrac: number,
+    token: number,
+  ): boolean {
     const x = new Float32Array(FEATURE_COUNT);
     writeFeatures(x, 0, Role.In, self.cpuUtil, self.ramUtil, cpuFrac, ramFrac);
     const agent = this.agent;
     let ok = agent.q(x, 1)[Role.In]! >= 0;
     if (!ok && agent.learning) ok = this.rng.chance(agent.epsilonIn());
     if (ok && agent.learning) {
-      if (this.pendingIn.length >= PENDING_IN_MAX) this.pendingIn.shift();
-      this.pendingIn.push({
-        key: self.state * PAIR_COUNT + action,
-        x,
-        ...inBootstrap(self, cpuFrac, ramFrac),
-      });
+      this.pendingIn.set(token, { token, x, ...inBootstrap(self, cpuFrac, ramFrac) });
     }
     agent.onDecision();
     return ok;
   }
 
-  learnOut(state: number, action: number, nextState: number, terminal: boolean): number {
+  learnOut(
+    token: number,
+    _state: number,
+    _action: number,
+    nextState: number,
+    terminal: boolean,
+  ): number {
     const r = pairReward(this.rewards.out, nextState);
     const p = this.pendingOut;
     this.pendingOut = null;
-    if (p !== null && p.key === state * PAIR_COUNT + action) {
+    if (p !== null && p.token === token) {
       this.agent.remember({
         x: p.x,
         role: Role.Out,
@@ -123,12 +125,11 @@ export class PolicyDqn implements NodePolicy {
     return r;
   }
 
-  learnIn(state: number, action: number, nextState: number): number {
+  learnIn(token: number, _state: number, _action: number, nextState: number): number {
     const r = pairReward(this.rewards.in, nextState);
-    const key = state * PAIR_COUNT + action;
-    const i = this.pendingIn.findIndex((p) => p.key === key);
-    if (i >= 0) {
-      const p = this.pendingIn.splice(i, 1)[0]!;
+    const p = this.pendingIn.get(token);
+    if (p !== undefined) {
+      this.pendingIn.delete(token);
       this.agent.remember({
         x: p.x,
         role: Role.In,
@@ -139,6 +140,16 @@ export class PolicyDqn implements NodePolicy {
       });
     }
     return r;
+  }
+
+  forget(token: number): void {
+    if (this.pendingOut?.token === token) this.pendingOut = null;
+    this.pendingIn.delete(token);
+  }
+
+  /** Decisions awaiting their reward (for tests: nothing may leak). */
+  get pending(): number {
+    return this.pendingIn.size + (this.pendingOut === null ? 0 : 1);
   }
 
   /** Q-values (reward units) of πout for each candidate VM: for inspection and tests. */

@@ -32,7 +32,20 @@ export function runTopics(prefix: string) {
   };
 }
 
-export interface TransportKafkaOptions<M, E> {
+/**
+ * A barrier announcement on the control topic: process `p` sent `sent[q]` messages to process q
+ * during phase `b`, emitted `events` events and saw `invalid` malformed records.
+ */
+export interface PhaseRecord {
+  k: 'phase';
+  b: number;
+  p: number;
+  sent: number[];
+  events: number;
+  invalid: number;
+}
+
+export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   io: KafkaIo;
   /** Topic prefix of the run, e.g. `qossip.<run id>`. */
   prefix: string;
@@ -49,10 +62,13 @@ export interface TransportKafkaOptions<M, E> {
   onEvents?: (events: E[], invalidRecords: number) => void;
   /** Names a process in error messages, e.g. "node host 1 (nodes 50–99)". */
   describeProcess?: (process: number) => string;
-  /** Called with each control record that is not a barrier announcement (run start, steps, end). */
-  onControl?: (record: Record<string, unknown>) => void;
-  /** Called with each vm-metrics record. */
-  onVmMetrics?: (record: Record<string, unknown>) => void;
+  /**
+   * Validates a control record (the run-control protocol's schemas, nodes/run-control.ts);
+   * null for a malformed one, which is counted and dropped like a malformed message.
+   */
+  decodeControl: (raw: unknown) => C | PhaseRecord | null;
+  /** Called with each valid control record that is not a barrier announcement (run start, steps, end). */
+  onControl?: (record: C) => void;
   /** Time source for barrier timeouts (default: the real clock). */
   clock?: Clock;
 }
@@ -64,7 +80,11 @@ interface Announcement {
   invalid: number;
 }
 
-export class TransportKafka<M extends Envelope, E extends NodeTagged> implements Transport<M> {
+export class TransportKafka<
+  M extends Envelope,
+  E extends NodeTagged,
+  C extends { k: string },
+> implements Transport<M> {
   readonly topics: ReturnType<typeof runTopics>;
   private barrier = 0;
   /** Sent and emitted since the last barrier. */
@@ -82,7 +102,7 @@ export class TransportKafka<M extends Envelope, E extends NodeTagged> implements
   private readonly arrivals: Arrivals;
   private failure: Error | null = null;
 
-  constructor(private readonly o: TransportKafkaOptions<M, E>) {
+  constructor(private readonly o: TransportKafkaOptions<M, E, C>) {
     this.topics = runTopics(o.prefix);
     this.arrivals = new Arrivals(o.clock ?? realClock);
     this.sentTo = new Array(o.processCount).fill(0);
@@ -113,6 +133,11 @@ export class TransportKafka<M extends Envelope, E extends NodeTagged> implements
     this.arrivals.notify();
   }
 
+  /** Counts malformed records seen elsewhere in this process (e.g. a host's early control records). */
+  noteInvalid(count = 1): void {
+    this.invalid += count;
+  }
+
   /** Routes one record read from Kafka (called by the consumer; public for hosts that buffer early records). */
   receive(topic: string, value: string): void {
     let rec: Record<string, unknown>;
@@ -127,23 +152,20 @@ export class TransportKafka<M extends Envelope, E extends NodeTagged> implements
     }
     const b = rec.b;
     if (topic === this.topics.control) {
-      if (rec.k === 'phase' && isIndex(b) && isIndex(rec.p) && Array.isArray(rec.sent)) {
-        let m = this.announcements.get(b);
-        if (!m) this.announcements.set(b, (m = new Map()));
-        m.set(rec.p, {
-          sent: rec.sent.map(Number),
-          events: Number(rec.events) || 0,
-          invalid: Number(rec.invalid) || 0,
-        });
+      const c = this.o.decodeControl(rec);
+      if (c === null) this.invalid++;
+      else if (c.k === 'phase') {
+        const a = c as PhaseRecord;
+        let m = this.announcements.get(a.b);
+        if (!m) this.announcements.set(a.b, (m = new Map()));
+        m.set(a.p, { sent: a.sent, events: a.events, invalid: a.invalid });
       } else {
-        this.o.onControl?.(rec);
+        this.o.onControl?.(c as C);
       }
     } else if (topic === this.topics.events) {
       const e = isIndex(b) ? this.o.eventCodec.decode(rec.e) : null;
       if (e === null || !isIndex(b)) this.invalid++;
       else if (this.firstTime(b, -1 - e.node, e.seq)) push(this.inboundEvents, b, e);
-    } else if (topic === this.topics.vmMetrics) {
-      this.o.onVmMetrics?.(rec);
     } else {
       const m = isIndex(b) ? this.o.messageCodec.decode(rec.m) : null;
       if (
@@ -199,7 +221,7 @@ export class TransportKafka<M extends Envelope, E extends NodeTagged> implements
         value: JSON.stringify({ b, e: o.eventCodec.encode(e) }),
       });
     }
-    const announcement = {
+    const announcement: PhaseRecord = {
       k: 'phase',
       b,
       p: o.process,
@@ -288,11 +310,6 @@ export class TransportKafka<M extends Envelope, E extends NodeTagged> implements
   /** Sent but not yet flushed; the barrier flushes everything, so nothing stays in flight past it. */
   pending(): boolean {
     return this.outbox.length > 0;
-  }
-
-  /** Publishes a control record (run start, step, end) right away. */
-  async control(record: Record<string, unknown>): Promise<void> {
-    await this.o.io.send([{ topic: this.topics.control, value: JSON.stringify(record) }]);
   }
 
   async close(): Promise<void> {

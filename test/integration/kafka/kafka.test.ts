@@ -15,6 +15,7 @@ import { makeWorkload } from '../../../experiments/workloads.ts';
 import { KafkaIo } from '../../../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../../../src/transport/kafka/transport-kafka.ts';
 import { transportConformance } from '../../unit/transport/conformance.ts';
+import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
 import { startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
@@ -67,7 +68,7 @@ describe('TransportKafka conformance (real broker)', () => {
   transportConformance(async (nodes) => {
     const run = uniqueRun('conf');
     const io = await KafkaIo.connect({ brokers: KAFKA_BROKERS, clientId: run, groupId: run });
-    const t = new TransportKafka<TestMsg, { node: number; seq: number }>({
+    const t = new TransportKafka<TestMsg, { node: number; seq: number }, ControlRecord>({
       io,
       prefix: `qossip.${run}`,
       process: 0,
@@ -75,6 +76,7 @@ describe('TransportKafka conformance (real broker)', () => {
       hostOf: new Int32Array(nodes),
       messageCodec: testMsgCodec,
       eventCodec: { encode: (e) => e, decode: () => null },
+      decodeControl,
       barrierTimeoutMs: 20_000,
     });
     const topics = [

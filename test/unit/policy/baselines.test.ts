@@ -3,14 +3,12 @@
  * round; THR-MMT sheds by minimum migration time, places by least power increase and empties
  * the least utilised host (moving one VM twice, as CloudSim does); LR's regression; FFD's repack.
  */
+import { BASELINE_OPTIONS } from '../../../src/policy/centralised/baseline-options.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../experiments/simulation.ts';
 import { Datacenter } from '../../../src/model/datacenter.ts';
 import { HOST_HP_ML110_G5, VM_TYPES, powerW } from '../../../src/model/hardware.ts';
-import {
-  controllerMmt,
-  DEFAULT_MMT_OPTIONS,
-} from '../../../src/policy/centralised/controller-mmt.ts';
+import { controllerMmt } from '../../../src/policy/centralised/controller-mmt.ts';
 import { ControllerFfd } from '../../../src/policy/centralised/controller-ffd.ts';
 import {
   HISTORY_LENGTH,
@@ -39,7 +37,7 @@ describe('V-MAN', () => {
     expect(row.migrations).toBe(1);
     expect(row.activePms).toBe(1);
     expect([...sim.datacenter.vmHost]).toEqual([0, 0]);
-    expect(sim.agents[1]!.state.asleep).toBe(true);
+    expect(sim.agents[1]!.node.asleep).toBe(true);
   });
 
   it('moves nothing that does not fit', async () => {
@@ -65,7 +63,7 @@ describe('THR-MMT (CloudSim semantics, RAM not binding)', () => {
       { ...opts, ramBinds: false },
     );
     dc.beginStep(0, Float64Array.from([1, 1, 0.6, 0.5, 0.8]));
-    const orders = controllerMmt('thr', DEFAULT_MMT_OPTIONS, 3, 5).decide(dc);
+    const orders = controllerMmt('thr', BASELINE_OPTIONS.schema.parse({}), 3, 5).decide(dc);
     // Host 0 > 0.8: MMT takes c (613 MB), still 84.6 % > 0.8, then b (870 MB): 37.6 %, done.
     // b (largest first): host 1 costs P(3000/5320) − P(500/5320), host 2 P(3300/5320) − P(800/5320).
     const p = (u: number) => powerW(HOST_HP_ML110_G5, u);
@@ -95,7 +93,7 @@ describe('THR-MMT (CloudSim semantics, RAM not binding)', () => {
     expect(r.summary.activePmsMean).toBeLessThan(4);
     for (const a of r.agents) {
       const vms = [...r.datacenter.vmHost.keys()].filter((vm) => r.datacenter.vmHost[vm] === a!.id);
-      expect([...a!.state.vms].sort()).toEqual(vms);
+      expect([...a!.node.vms].sort()).toEqual(vms);
     }
   });
 });

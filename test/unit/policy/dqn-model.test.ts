@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, UserError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { pairOf } from '../../../src/model/levels.ts';
-import type { PolicyOptions } from '../../../src/policy/registry.ts';
+import type { DqnPolicyOptions } from '../../../src/policy/dqn/dqn-entry.ts';
 import {
   createDqn,
   disposeDqn,
@@ -21,15 +21,14 @@ import { defaultDqnOptions, type DqnOptions } from '../../../src/policy/dqn/dqn-
 import { FEATURE_COUNT } from '../../../src/policy/dqn/features.ts';
 import { saveModel } from '../../../src/policy/dqn/model-store.ts';
 import { defaultConfig } from '../../../experiments/config.ts';
-import { policyOptions } from '../../../experiments/simulation.ts';
 
 const live: DqnPrepared[] = [];
 afterEach(() => {
   for (const p of live.splice(0)) disposeDqn(p);
 });
 
-const opts = (over: Partial<DqnOptions>): PolicyOptions => ({
-  ...policyOptions(defaultConfig()),
+const opts = (over: Partial<DqnOptions>): DqnPolicyOptions => ({
+  qlearning: defaultConfig().qlearning,
   dqn: { ...defaultDqnOptions(), ...over },
 });
 
@@ -49,8 +48,9 @@ async function trainedModel(): Promise<{ dir: string; trained: DqnPrepared }> {
     const self = { cpuUtil: rng.next(), ramUtil: 0.5 * rng.next(), state: 0 };
     self.state = pairOf(self.cpuUtil, self.ramUtil);
     const c = 0.5 * rng.next();
-    if (policy.accept(self, pairOf(c, 0.2), c, 0.2)) {
-      policy.learnIn(self.state, pairOf(c, 0.2), pairOf(self.cpuUtil + c, self.ramUtil + 0.2));
+    if (policy.accept(self, pairOf(c, 0.2), c, 0.2, k + 1)) {
+      const next = pairOf(self.cpuUtil + c, self.ramUtil + 0.2);
+      policy.learnIn(k + 1, self.state, pairOf(c, 0.2), next);
     }
   }
   expect(trained.shared!.updates).toBeGreaterThan(100);
@@ -81,8 +81,8 @@ describe('DQN model files', () => {
     const policy = createDqn({ nodeId: 0, rng: new Rng(9) }, opts({ modelDir: dir }), loaded);
     for (let k = 0; k < 50; k++) {
       const self = { cpuUtil: 0.5, ramUtil: 0.2, state: pairOf(0.5, 0.2) };
-      if (policy.accept(self, pairOf(0.6, 0.2), 0.6, 0.2)) {
-        policy.learnIn(self.state, pairOf(0.6, 0.2), pairOf(1.1, 0.4));
+      if (policy.accept(self, pairOf(0.6, 0.2), 0.6, 0.2, k + 1)) {
+        policy.learnIn(k + 1, self.state, pairOf(0.6, 0.2), pairOf(1.1, 0.4));
       }
     }
     expect(loaded.shared!.updates).toBe(0);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import type { DecisionInput } from '../../../src/policy/policy.ts';
-import type { PolicyOptions } from '../../../src/policy/registry.ts';
+import type { DqnPolicyOptions } from '../../../src/policy/dqn/dqn-entry.ts';
 import {
   createDqn,
   disposeDqn,
@@ -19,7 +19,7 @@ import { ReplayMemory, type Transition } from '../../../src/policy/dqn/replay-me
 import { Role } from '../../../src/policy/dqn/features.ts';
 import type { PolicyDqn } from '../../../src/policy/dqn/policy-dqn.ts';
 import { defaultConfig } from '../../../experiments/config.ts';
-import { policyOptions, simulate } from '../../../experiments/simulation.ts';
+import { simulate } from '../../../experiments/simulation.ts';
 import { makeWorkload } from '../../../experiments/workloads.ts';
 import { testConfig } from '../../helpers/fixtures.ts';
 
@@ -29,8 +29,8 @@ afterEach(() => {
 });
 
 async function dqnPolicy(over: Partial<DqnOptions> = {}, seed = 1) {
-  const options: PolicyOptions = {
-    ...policyOptions(defaultConfig()),
+  const options: DqnPolicyOptions = {
+    qlearning: defaultConfig().qlearning,
     dqn: { ...defaultDqnOptions(), ...over },
   };
   const prepared = await prepareDqn({ pms: 1, rng: new Rng(seed).fork('policy'), options });
@@ -53,13 +53,17 @@ function offer(rng: Rng) {
   return { self, c, r, post: self.cpuUtil + c };
 }
 
+/** Decision tokens, as a node's protocol would hand them out. */
+let tokens = 0;
+
 /** Offers the policy as the protocol would: accept, and if accepted commit (learnIn). */
 function receive(p: PolicyDqn, rng: Rng, n: number): void {
   for (let k = 0; k < n; k++) {
     const o = offer(rng);
     const action = pairOf(o.c, o.r);
-    if (p.accept(o.self, action, o.c, o.r)) {
-      p.learnIn(o.self.state, action, pairOf(o.self.cpuUtil + o.c, o.self.ramUtil + o.r));
+    const token = ++tokens;
+    if (p.accept(o.self, action, o.c, o.r, token)) {
+      p.learnIn(token, o.self.state, action, pairOf(o.self.cpuUtil + o.c, o.self.ramUtil + o.r));
     }
   }
 }
@@ -106,16 +110,17 @@ describe('DQN policy', () => {
       for (let k = 0; k < 300; k++) {
         const o = offer(rng);
         const action = pairOf(o.c, o.r);
-        const ok = policy.accept(o.self, action, o.c, o.r);
+        const ok = policy.accept(o.self, action, o.c, o.r, ++tokens);
         decisions.push(ok ? 1 : 0);
-        if (ok) policy.learnIn(o.self.state, action, pairOf(o.post, o.self.ramUtil + o.r));
+        if (ok) policy.learnIn(tokens, o.self.state, action, pairOf(o.post, o.self.ramUtil + o.r));
         const cpu = Float64Array.of(0.1, 0.3, o.c);
         const ram = Float64Array.of(0.2, 0.1, o.r);
         const actions = Int32Array.from([0, 1, 2], (i) => pairOf(cpu[i]!, ram[i]!));
         const self = input(0.2 + 0.5 * rng.next(), 0.5 + 0.4 * rng.next());
-        const i = policy.chooseVm(self, actions, cpu, ram, 3);
+        const i = policy.chooseVm(self, actions, cpu, ram, 3, ++tokens);
         decisions.push(i);
-        policy.learnOut(self.state, actions[i]!, pairOf(self.cpuUtil - cpu[i]!, 0.1), false);
+        const next = pairOf(self.cpuUtil - cpu[i]!, 0.1);
+        policy.learnOut(tokens, self.state, actions[i]!, next, false);
       }
       return { decisions, weights: prepared.shared!.online.readWeights().map((w) => [...w]) };
     }
@@ -140,8 +145,9 @@ describe('DQN policy', () => {
     const session = (n: number) => {
       for (let k = 0; k < n; k++) {
         const self = input(0.3 + 0.7 * rng.next(), 0.5 + 0.4 * rng.next());
-        const i = policy.chooseVm(self, actions, cpu, ram, 4);
-        policy.learnOut(self.state, actions[i]!, pairOf(self.cpuUtil - cpu[i]!, 0.3), k % 7 === 0);
+        const i = policy.chooseVm(self, actions, cpu, ram, 4, ++tokens);
+        const next = pairOf(self.cpuUtil - cpu[i]!, 0.3);
+        policy.learnOut(tokens, self.state, actions[i]!, next, k % 7 === 0);
       }
       receive(policy, rng, n);
     };
@@ -176,7 +182,7 @@ describe('DQN policy', () => {
       const config = testConfig({ pms: 20, steps: 40, seed, policy: 'dqn', roundsPerStep: 2 });
       const w = makeWorkload({ spec: config.workload, vms: null, pms: 20, vmsPerPm: 1.3, seed });
       const r = await simulate(config, w);
-      (r.agents[0]!.state.policy as PolicyDqn).agent.dispose(); // the run's shared network
+      (r.agents[0]!.policy as PolicyDqn).agent.dispose(); // the run's shared network
       return r.summary;
     };
     const a = await run(11);

@@ -4,7 +4,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import { pairOf } from '../../../src/model/levels.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
-import type { PolicyOptions } from '../../../src/policy/registry.ts';
+import type { DqnPolicyOptions } from '../../../src/policy/dqn/dqn-entry.ts';
 import {
   createDqn,
   disposeDqn,
@@ -14,7 +14,6 @@ import {
 import { defaultDqnOptions } from '../../../src/policy/dqn/dqn-options.ts';
 import type { PolicyDqn } from '../../../src/policy/dqn/policy-dqn.ts';
 import { defaultConfig } from '../../../experiments/config.ts';
-import { policyOptions } from '../../../experiments/simulation.ts';
 import { policyConformance } from './policy-conformance.ts';
 
 describe('conformance: qlearning', () => {
@@ -36,8 +35,8 @@ describe('conformance: qlearning', () => {
 
 describe('conformance: dqn', () => {
   // Per-PM mode makes a fresh agent per node id; updates on every decision exercise training.
-  const options: PolicyOptions = {
-    ...policyOptions(defaultConfig()),
+  const options: DqnPolicyOptions = {
+    qlearning: defaultConfig().qlearning,
     dqn: {
       ...defaultDqnOptions(),
       mode: 'per-pm',
@@ -66,6 +65,7 @@ describe('conformance: dqn', () => {
       const d = p as PolicyDqn;
       return [...d.qOut(self, cpu, ram), ...cpu.map((c, i) => d.qIn(self, c, ram[i]!))];
     },
+    pending: (p) => (p as PolicyDqn).pending,
     numRuns: 25,
   });
 });

@@ -3,8 +3,9 @@
  * protocol contract of `protocols/consolidation.ts` — chooseVm returns −1 or the index of an
  * offered VM (never one beyond `count`, whatever the buffers hold there), accept returns a
  * boolean, learnOut/learnIn return the GLAP reward of the state reached — and that the policy's
- * value estimates stay finite through contract-legal sessions of decisions and learning,
- * including learn calls whose decision the policy never saw (expired reservations).
+ * value estimates stay finite through contract-legal sessions of decisions and learning, in
+ * which every decision token is either rewarded or forgotten (and a policy that keeps something
+ * per decision is left holding nothing), plus learn calls naming a token it never issued.
  */
 import { expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -20,6 +21,8 @@ export interface ConformanceSubject {
   values(p: NodePolicy, self: DecisionInput, cpuFrac: number[], ramFrac: number[]): number[];
   /** fast-check runs per property (slow policies use fewer). */
   numRuns: number;
+  /** Decisions the policy still keeps something for, if it keeps any (must end at 0). */
+  pending?(p: NodePolicy): number;
 }
 
 const util = (max: number) => fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true });
@@ -76,6 +79,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 export function policyConformance(s: ConformanceSubject): void {
   const runs = { numRuns: s.numRuns };
+  let tokens = 0;
+  const token = () => ++tokens;
 
   it('chooseVm returns −1 or the index of an offered VM, and −1 when none is offered', () => {
     fc.assert(
@@ -83,7 +88,7 @@ export function policyConformance(s: ConformanceSubject): void {
         const p = s.make();
         const b = buffers(vms, slack);
         for (let k = 0; k < 3; k++) {
-          const i = p.chooseVm(self, b.actions, b.cpu, b.ram, vms.length);
+          const i = p.chooseVm(self, b.actions, b.cpu, b.ram, vms.length, token());
           expect(Number.isInteger(i)).toBe(true);
           expect(i).toBeGreaterThanOrEqual(-1);
           expect(i).toBeLessThan(vms.length);
@@ -97,7 +102,7 @@ export function policyConformance(s: ConformanceSubject): void {
   it('accept returns a boolean', () => {
     fc.assert(
       fc.property(selfArb, frac, frac, (self, c, r) => {
-        const a = s.make().accept(self, pairOf(c, r), c, r);
+        const a = s.make().accept(self, pairOf(c, r), c, r, token());
         expect(typeof a).toBe('boolean');
       }),
       runs,
@@ -113,8 +118,9 @@ export function policyConformance(s: ConformanceSubject): void {
         fc.boolean(),
         (st, a, next, terminal) => {
           const p = s.make();
-          const out = p.learnOut(st, a, next, terminal);
-          const inn = p.learnIn(st, a, next);
+          // Tokens the policy never issued: still the reward, nothing credited wrongly.
+          const out = p.learnOut(0, st, a, next, terminal);
+          const inn = p.learnIn(0, st, a, next);
           expect(Number.isFinite(out) && Number.isFinite(inn)).toBe(true);
           expect(out).toBe(pairReward(s.rewards.out, next));
           expect(inn).toBe(pairReward(s.rewards.in, next));
@@ -131,30 +137,36 @@ export function policyConformance(s: ConformanceSubject): void {
         for (const op of ops) {
           if (op.kind === 'send') {
             const b = buffers(op.vms, 2);
-            const i = p.chooseVm(op.self, b.actions, b.cpu, b.ram, op.vms.length);
+            const t = token();
+            const i = p.chooseVm(op.self, b.actions, b.cpu, b.ram, op.vms.length, t);
             expect(i).toBeLessThan(op.vms.length);
-            // The protocol calls learnOut only after a committed migration (not after a Reject).
+            // The protocol rewards a choice after a committed migration, and forgets it when the
+            // offer is rejected (or nothing was offered).
             if (i >= 0 && !op.rejected) {
               const [c, r] = op.vms[i]!;
               const next = pairOf(op.self.cpuUtil - c, op.self.ramUtil - r);
               const terminal = op.vms.length === 1;
-              const rew = p.learnOut(op.self.state, b.actions[i]!, next, terminal);
+              const rew = p.learnOut(t, op.self.state, b.actions[i]!, next, terminal);
               expect(rew).toBe(pairReward(s.rewards.out, next));
-            }
+            } else p.forget?.(t);
           } else if (op.kind === 'receive') {
             const [c, r] = op.vm;
             const action = pairOf(c, r);
-            const ok = p.accept(op.self, action, c, r);
+            const t = token();
+            const ok = p.accept(op.self, action, c, r, t);
             expect(typeof ok).toBe('boolean');
-            // An accepted offer commits (learnIn) unless its reservation expires first.
+            // An accepted offer commits (learnIn) unless its reservation expires first (forget).
             if (ok && !op.expires) {
               const next = pairOf(op.self.cpuUtil + c, op.self.ramUtil + r);
-              expect(p.learnIn(op.self.state, action, next)).toBe(pairReward(s.rewards.in, next));
-            }
+              expect(p.learnIn(t, op.self.state, action, next)).toBe(
+                pairReward(s.rewards.in, next),
+              );
+            } else p.forget?.(t);
           } else {
-            expect(Number.isFinite(p.learnIn(op.state, op.action, op.next))).toBe(true);
+            expect(Number.isFinite(p.learnIn(0, op.state, op.action, op.next))).toBe(true);
           }
         }
+        if (s.pending) expect(s.pending(p), 'decisions left pending').toBe(0);
         const values = s.values(p, probe, [0.05, 0.3, 0.6], [0.1, 0.2, 0.4]);
         expect(values.length).toBeGreaterThan(0);
         for (const v of values) expect(Number.isFinite(v)).toBe(true);

@@ -1,25 +1,21 @@
-/** Handler-level tests: call a protocol step with a node and a message, assert on its effects. */
+/**
+ * Consolidation's step as data: a node's state and one event in, the effects it wrote out
+ * (sends, node events, learning requests naming their decision tokens). Two-node exchanges run
+ * the same steps, delivering messages at once and carrying learning out as the agent would.
+ */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_PROTOCOL_OPTIONS,
-  isSenderAgainst,
-  onMessage,
-  onRoundEnd,
-  onRoundStart,
-  onStepStart,
-} from '../../../protocols/consolidation.ts';
-import {
-  MsgFlag,
-  MsgType,
-  PROTOCOL_VERSION,
-  message,
-  type Message,
-} from '../../../protocols/messages.ts';
-import { createNode, type ConsolidationNode } from '../../../protocols/node-state.ts';
-import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
+import { CONSOLIDATION } from '../../../protocols/consolidation.ts';
+import { CONTINUE_OFFERING } from '../../../protocols/consolidation-exchange.ts';
+import { isSenderAgainst } from '../../../protocols/consolidation-rules.ts';
+import type { ConsolidationState } from '../../../protocols/consolidation-state.ts';
+import { MsgFlag, MsgType, message, type Message } from '../../../protocols/messages.ts';
+import { ROUND_END, ROUND_INITIATE, ROUND_START } from '../../../protocols/protocol.ts';
+import type { NodePolicy } from '../../../src/policy/policy.ts';
+import type { PeerSampler } from '../../../protocols/peer-sampling.ts';
 import { PolicyQLearning } from '../../../src/policy/policy-q-learning.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { GREEDY_Q, recordingEffects } from '../../helpers/fixtures.ts';
+import { GREEDY_Q, PLAIN_PROTOCOL } from '../../helpers/fixtures.ts';
+import { consolidationNode, sends, step, towards, type Effect } from '../../helpers/protocol.ts';
 
 /** VM id → (cpu MIPS, RAM MB), as the hypervisor reads them. */
 const VMS: Record<number, [number, number]> = {
@@ -28,35 +24,28 @@ const VMS: Record<number, [number, number]> = {
   12: [300, 613],
   13: [2000, 1740],
 };
+const sensor = { cpuMips: (vm: number) => VMS[vm]![0], ramMb: (vm: number) => VMS[vm]![1] };
 
-function node(id: number, vms: number[], opts: Partial<ConsolidationNode> = {}): ConsolidationNode {
-  const base = createNode({
+function node(
+  id: number,
+  vms: number[],
+  o: {
+    policy?: NodePolicy;
+    sampler?: PeerSampler;
+    cpuCapMips?: number;
+    ramCapMb?: number;
+    asleep?: boolean;
+  } = {},
+): ConsolidationState {
+  return consolidationNode({
     id,
-    cpuCapMips: 4000,
-    ramCapMb: 4096,
-    policy: new PolicyQLearning(new Rng(id), GREEDY_Q),
-    sampler: new PeerSamplingUniform(id, 4),
-    rng: new Rng(100 + id),
-    sensor: { cpuMips: (vm) => VMS[vm]![0], ramMb: (vm) => VMS[vm]![1] },
-    options: DEFAULT_PROTOCOL_OPTIONS,
     vms,
-    asleep: false,
+    sensor,
+    options: PLAIN_PROTOCOL,
+    policy: o.policy ?? new PolicyQLearning(new Rng(id), GREEDY_Q),
+    ...o,
   });
-  const n: ConsolidationNode = { ...base, round: 1, ...opts };
-  onStepStart(n);
-  return n;
 }
-
-/** A sampler that always picks `peer`. */
-const towards = (peer: number) => ({
-  select: () => peer,
-  pickSleeper: () => -1,
-  markAsleep() {},
-  markAwake() {},
-  startShuffle: () => null,
-  onShuffle: () => [],
-  onShuffleReply() {},
-});
 
 function probe(from: number, to: number, load: number, vmCount: number, flags = 0): Message {
   const m = message(MsgType.Probe, from, to, 1);
@@ -67,24 +56,67 @@ function probe(from: number, to: number, load: number, vmCount: number, flags = 
   return m;
 }
 
-/** Runs a two-node exchange to quiescence, delivering in canonical order. */
-function exchange(a: ConsolidationNode, b: ConsolidationNode) {
-  const fx = recordingEffects();
+function offer(from: number, to: number, seq: number, vm: number): Message {
+  const m = message(MsgType.Offer, from, to, seq);
+  m.vm = vm;
+  m.cpuMips = VMS[vm]![0];
+  m.ramMb = VMS[vm]![1];
+  return m;
+}
+
+function transfer(from: number, to: number, seq: number, re: number, vm: number): Message {
+  const m = offer(from, to, seq, vm);
+  m.type = MsgType.Transfer;
+  m.re = re;
+  return m;
+}
+
+/** A policy that records the decision tokens it is given and what it is told about them. */
+function spyPolicy(acceptAll = true) {
+  const log: string[] = [];
+  const inner = new PolicyQLearning(new Rng(7), GREEDY_Q);
+  const p: NodePolicy = {
+    gossips: true,
+    chooseVm: (s, a, c, r, n, token) => (
+      log.push(`choose#${token}`),
+      inner.chooseVm(s, a, c, r, n)
+    ),
+    accept: (_s, _a, _c, _r, token) => (log.push(`accept#${token}`), acceptAll),
+    learnOut: (token, s, a, n, t) => (log.push(`out#${token}`), inner.learnOut(token, s, a, n, t)),
+    learnIn: (token, s, a, n) => (log.push(`in#${token}`), inner.learnIn(token, s, a, n)),
+    forget: (token) => void log.push(`forget#${token}`),
+  };
+  return { p, log };
+}
+
+/**
+ * Runs an exchange opened by `a`'s round to quiescence, delivering each message at once, raising
+ * continuations and carrying out learning as the agent does; then both nodes' round end.
+ */
+function exchange(a: ConsolidationState, b: ConsolidationState): [number, Effect][] {
   const nodes = [a, b];
-  onRoundStart(a, 1, fx);
-  let delivered = 0;
-  while (fx.log.sent.length > delivered) {
-    const batch = fx.log.sent.slice(delivered);
-    delivered = fx.log.sent.length;
-    for (const m of batch)
-      onMessage(
-        nodes.find((n) => n.id === m.to)!,
-        m,
-        fx,
-      );
+  const log: [number, Effect][] = [];
+  const queue: Message[] = [];
+  const run = (c: ConsolidationState, ev: Parameters<typeof step>[2]) => {
+    for (const e of step(CONSOLIDATION, c, ev)) {
+      log.push([c.node.id, e]);
+      if (e.fx === 'send') queue.push(e.msg);
+      if (e.fx === 'learnOut') c.policy.learnOut(e.token, e.state, e.action, e.next, e.terminal);
+      if (e.fx === 'learnIn') c.policy.learnIn(e.token, e.state, e.action, e.next);
+      if (e.fx === 'raise') run(c, CONTINUE_OFFERING);
+    }
+  };
+  run(a, ROUND_START);
+  run(a, ROUND_INITIATE);
+  while (queue.length > 0) {
+    const m = queue.shift()!;
+    run(
+      nodes.find((n) => n.node.id === m.to)!,
+      m,
+    );
   }
-  for (const n of nodes) onRoundEnd(n, fx);
-  return fx.log;
+  for (const n of nodes) run(n, ROUND_END);
+  return log;
 }
 
 describe('role rule', () => {
@@ -97,7 +129,7 @@ describe('role rule', () => {
     // equal load: lower id sends, and both sides agree
     const a = node(0, [12]);
     const b = node(1, [12]);
-    const la = (a.cpuUsedMips / 4000 + a.ramUsedMb / 4096) / 2;
+    const la = (a.node.cpuUsedMips / 4000 + a.node.ramUsedMb / 4096) / 2;
     expect(isSenderAgainst(a, probe(1, 0, la, 1))).toBe(true);
     expect(isSenderAgainst(b, probe(0, 1, la, 1))).toBe(false);
   });
@@ -105,111 +137,144 @@ describe('role rule', () => {
 
 describe('exchange', () => {
   it('a light PM empties itself into a busier one, then sleeps', () => {
-    const a = node(0, [12], { sampler: towards(1) }); // light: will send
+    const a = node(0, [12]); // light: will send
     const b = node(1, [10, 11]);
     const log = exchange(a, b);
-    expect(log.sent.map((m) => m.type)).toEqual([
-      MsgType.Probe,
-      MsgType.Invite,
-      MsgType.Offer,
-      MsgType.Accept,
-      MsgType.Transfer,
-      MsgType.Done,
+    expect(sends(log.map(([, e]) => e))).toEqual([
+      'Probe 0→1',
+      'Invite 1→0',
+      'Offer 0→1',
+      'Accept 1→0',
+      'Transfer 0→1',
+      'Done 1→0',
     ]);
-    expect(log.migrated).toEqual([[12, 0, 1]]);
-    expect(b.vms).toEqual([10, 11, 12]);
-    expect(b.ramUsedMb).toBe(2613);
-    expect(a.vms).toEqual([]);
-    expect(a.asleep).toBe(true);
-    expect(log.slept).toEqual([0]);
-    expect(log.rewards.map(([role]) => role).sort()).toEqual(['in', 'out']);
+    expect(log.filter(([, e]) => e.fx === 'migrated')).toEqual([
+      [1, { fx: 'migrated', vm: 12, from: 0 }],
+    ]);
+    expect(b.node.vms).toEqual([10, 11, 12]);
+    expect(b.node.ramUsedMb).toBe(2613);
+    expect(a.node.vms).toEqual([]);
+    expect(a.node.asleep).toBe(true);
+    expect(log.filter(([, e]) => e.fx === 'slept')).toEqual([[0, { fx: 'slept' }]]);
+    expect(log.filter(([, e]) => e.fx.startsWith('learn')).map(([id, e]) => [id, e.fx])).toEqual([
+      [1, 'learnIn'],
+      [0, 'learnOut'],
+    ]);
     expect(b.reservations.size).toBe(0);
     expect(b.ramReservedMb).toBe(0);
   });
 
   it('the recipient rejects a VM whose RAM does not fit, and nothing moves', () => {
-    const a = node(0, [13], { sampler: towards(1) }); // 1740 MB
+    const a = node(0, [13]); // 1740 MB
     const b = node(1, [10, 11, 12], { ramCapMb: 3000 }); // 2613 MB used
     const log = exchange(a, b);
-    expect(log.sent.map((m) => m.type)).toContain(MsgType.Reject);
-    expect(log.migrated).toEqual([]);
-    expect(a.vms).toEqual([13]);
+    expect(sends(log.map(([, e]) => e))).toContain('Reject 1→0');
+    expect(log.some(([, e]) => e.fx === 'migrated')).toBe(false);
+    expect(a.node.vms).toEqual([13]);
     expect(a.out).toBeNull();
   });
+});
 
-  it('a duplicated Transfer commits once and is answered Done again', () => {
-    const b = node(1, [10]);
-    const fx = recordingEffects();
-    const offer = message(MsgType.Offer, 0, 1, 5);
-    offer.vm = 12;
-    offer.cpuMips = 300;
-    offer.ramMb = 613;
-    onMessage(b, offer, fx);
-    onMessage(b, { ...offer }, fx); // duplicate offer: same answer, one reservation
-    expect(fx.log.sent.map((m) => m.type)).toEqual([MsgType.Accept, MsgType.Accept]);
+describe('handlers as data', () => {
+  it('Offer → Accept with a reservation; its duplicate gets the same answer and no second one', () => {
+    const { p, log } = spyPolicy();
+    const b = node(1, [10], { policy: p });
+    const first = step(CONSOLIDATION, b, offer(0, 1, 5, 12));
+    expect(sends(first)).toEqual(['Accept 1→0']);
+    expect(first[0]!.fx === 'send' && first[0]!.msg.re).toBe(5);
+    expect(sends(step(CONSOLIDATION, b, offer(0, 1, 5, 12)))).toEqual(['Accept 1→0']);
+    expect(log).toEqual(['accept#1']); // decided once
     expect(b.ramReservedMb).toBe(613);
-    const t = message(MsgType.Transfer, 0, 1, 6, 5);
-    t.vm = 12;
-    t.cpuMips = 300;
-    t.ramMb = 613;
-    onMessage(b, t, fx);
-    onMessage(b, { ...t }, fx);
-    expect(fx.log.migrated).toEqual([[12, 0, 1]]);
-    expect(b.vms).toEqual([10, 12]);
-    expect(fx.log.sent.slice(2).map((m) => m.type)).toEqual([MsgType.Done, MsgType.Done]);
   });
 
-  it('a Transfer after the reservation expired is refused (Nack) and the sender keeps its VM', () => {
-    const b = node(1, [10]);
-    const fx = recordingEffects();
-    const offer = message(MsgType.Offer, 0, 1, 5);
-    offer.vm = 12;
-    offer.cpuMips = 300;
-    offer.ramMb = 613;
-    onMessage(b, offer, fx);
-    onRoundStart(b, 1 + DEFAULT_PROTOCOL_OPTIONS.reservationTtlRounds, fx);
+  it('Transfer commits: migrated, a learnIn naming the acceptance token, Done; a duplicate only Done', () => {
+    const { p } = spyPolicy();
+    const b = node(1, [10], { policy: p });
+    step(CONSOLIDATION, b, offer(0, 1, 5, 12));
+    const fx = step(CONSOLIDATION, b, transfer(0, 1, 6, 5, 12));
+    expect(fx.map((e) => e.fx)).toEqual(['migrated', 'learnIn', 'send']);
+    expect(fx[1]).toMatchObject({ fx: 'learnIn', token: 1 });
+    expect(sends(fx)).toEqual(['Done 1→0']);
+    expect(step(CONSOLIDATION, b, transfer(0, 1, 6, 5, 12)).map((e) => e.fx)).toEqual(['send']);
+    expect(b.node.vms).toEqual([10, 12]);
+  });
+
+  it('an expired reservation forgets its decision; the late Transfer is refused (Nack)', () => {
+    const { p } = spyPolicy();
+    const b = node(1, [10], { policy: p });
+    step(CONSOLIDATION, b, offer(0, 1, 5, 12));
+    b.node.round = 1 + PLAIN_PROTOCOL.reservationTtlRounds;
+    expect(step(CONSOLIDATION, b, ROUND_START)).toEqual([{ fx: 'forget', token: 1 }]);
     expect(b.ramReservedMb).toBe(0);
-    const t = message(MsgType.Transfer, 0, 1, 6, 5);
-    t.vm = 12;
-    t.cpuMips = 300;
-    t.ramMb = 613;
-    onMessage(b, t, fx);
-    expect(fx.log.sent.at(-1)!.type).toBe(MsgType.Nack);
-    expect(b.vms).toEqual([10]);
+    expect(sends(step(CONSOLIDATION, b, transfer(0, 1, 6, 5, 12)))).toEqual(['Nack 1→0']);
+    expect(b.node.vms).toEqual([10]);
+  });
+
+  it('a rejected offer forgets its πout decision; Done rewards it by token and continues', () => {
+    const { p, log } = spyPolicy();
+    const a = node(0, [10, 12], { policy: p, sampler: towards(1) });
+    const invite = message(MsgType.Invite, 1, 0, 9);
+    step(CONSOLIDATION, a, ROUND_INITIATE); // opens a probing session, as a round would
+    invite.re = a.out!.last.seq;
+    const offered = step(CONSOLIDATION, a, invite);
+    expect(sends(offered)).toEqual(['Offer 0→1']);
+    const offerSeq = a.out!.last.seq;
+    const reject = message(MsgType.Reject, 1, 0, 10, offerSeq);
+    expect(step(CONSOLIDATION, a, reject)).toEqual([{ fx: 'forget', token: 1 }]);
+    expect(a.out).toBeNull();
+    expect(log).toEqual(['choose#1']);
+
+    step(CONSOLIDATION, a, ROUND_INITIATE);
+    step(CONSOLIDATION, a, { ...invite, seq: 11, re: a.out!.last.seq });
+    const accept = message(MsgType.Accept, 1, 0, 12, a.out!.last.seq);
+    expect(sends(step(CONSOLIDATION, a, accept))).toEqual(['Transfer 0→1']);
+    const done = message(MsgType.Done, 1, 0, 13, a.out!.last.seq);
+    const fx = step(CONSOLIDATION, a, done);
+    expect(fx).toEqual([
+      expect.objectContaining({ fx: 'learnOut', token: 2, terminal: false }),
+      { fx: 'raise', type: CONTINUE_OFFERING.type },
+    ]);
+    expect(sends(step(CONSOLIDATION, a, CONTINUE_OFFERING))).toEqual(['Offer 0→1']);
+    expect(log).toEqual(['choose#1', 'choose#2', 'choose#3']);
   });
 
   it('a sleeping PM answers Asleep to a probe and wakes for a Wake', () => {
     const s = node(2, [], { asleep: true });
-    const fx = recordingEffects();
-    onMessage(s, probe(0, 2, 1.1, 3, MsgFlag.Overloaded), fx);
-    expect(fx.log.sent.at(-1)!.type).toBe(MsgType.Asleep);
-    expect(s.asleep).toBe(true);
+    expect(sends(step(CONSOLIDATION, s, probe(0, 2, 1.1, 3, MsgFlag.Overloaded)))).toEqual([
+      'Asleep 2→0',
+    ]);
+    expect(s.node.asleep).toBe(true);
     const w = probe(0, 2, 1.1, 3, MsgFlag.Overloaded);
     w.type = MsgType.Wake;
-    onMessage(s, w, fx);
-    expect(s.asleep).toBe(false);
-    expect(fx.log.woke).toEqual([2]);
-    expect(fx.log.sent.at(-1)!.type).toBe(MsgType.Invite);
+    const fx = step(CONSOLIDATION, s, w);
+    expect(s.node.asleep).toBe(false);
+    expect(fx.map((e) => e.fx)).toEqual(['woke', 'send']);
+    expect(sends(fx)).toEqual(['Invite 2→0']);
   });
 
   it('an overloaded PM that stays stuck wakes a sleeper it knows of', () => {
     const o = node(0, [13, 11], { cpuCapMips: 2500 }); // 2800 MIPS on 2500: overloaded
-    o.stuckRounds = DEFAULT_PROTOCOL_OPTIONS.wakeAfterStuckRounds;
-    o.sampler.markAsleep(3);
-    const fx = recordingEffects();
-    onRoundStart(o, 5, fx);
-    expect(fx.log.sent).toHaveLength(1);
-    expect(fx.log.sent[0]!.type).toBe(MsgType.Wake);
-    expect(fx.log.sent[0]!.to).toBe(3);
+    o.stuckRounds = PLAIN_PROTOCOL.wakeAfterStuckRounds;
+    const sampler = { ...towards(1), pickSleeper: () => 3 };
+    const stuck = { ...o, sampler };
+    expect(step(CONSOLIDATION, stuck, ROUND_START)).toEqual([]);
+    const fx = step(CONSOLIDATION, stuck, ROUND_INITIATE);
+    expect(fx.map((e) => e.fx)).toEqual(['exchange', 'send']);
+    expect(sends(fx)).toEqual(['Wake 0→3']);
   });
 
-  it('drops messages of another protocol version and reports them', () => {
-    const b = node(1, [10]);
-    const fx = recordingEffects();
-    const m = probe(0, 1, 0.1, 1);
-    m.v = PROTOCOL_VERSION + 1;
-    onMessage(b, m, fx);
-    expect(fx.log.sent).toEqual([]);
-    expect(fx.log.rejected).toHaveLength(1);
+  it('an unanswered offer is retransmitted and holds the round; after the retries it is forgotten', () => {
+    const a = node(0, [12], { sampler: towards(1) });
+    step(CONSOLIDATION, a, ROUND_INITIATE);
+    step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
+    for (let r = 1; r <= PLAIN_PROTOCOL.maxOfferRetries; r++) {
+      a.node.round++;
+      expect(sends(step(CONSOLIDATION, a, ROUND_START))).toEqual(['Offer 0→1']);
+    }
+    a.node.round++;
+    expect(step(CONSOLIDATION, a, ROUND_START)).toEqual([
+      expect.objectContaining({ fx: 'forget' }),
+    ]);
+    expect(a.out).toBeNull();
   });
 });

@@ -36,7 +36,8 @@ function cyclonNetwork(n: number, rounds: number, viewSize = 6, shuffleLength = 
   // A ring bootstrap: each node knows only its successor.
   const nodes = Array.from(
     { length: n },
-    (_, i) => new PeerSamplingCyclon(i, { viewSize, shuffleLength }, [(i + 1) % n]),
+    (_, i) =>
+      new PeerSamplingCyclon(i, { viewSize, shuffleLength, shuffleEveryRounds: 1 }, [(i + 1) % n]),
   );
   for (let r = 0; r < rounds; r++) {
     for (const node of nodes) {
@@ -75,7 +76,11 @@ describe('PeerSamplingCyclon', () => {
   });
 
   it('drops a peer found asleep and offers it as a wake candidate', () => {
-    const s = new PeerSamplingCyclon(0, { viewSize: 4, shuffleLength: 2 }, [1, 2, 3]);
+    const s = new PeerSamplingCyclon(
+      0,
+      { viewSize: 4, shuffleLength: 2, shuffleEveryRounds: 1 },
+      [1, 2, 3],
+    );
     s.markAsleep(2);
     expect(s.view()).not.toContain(2);
     expect(s.pickSleeper(new Rng(1))).toBe(2);

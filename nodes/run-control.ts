@@ -1,0 +1,350 @@
+/**
+ * The run-control protocol over Kafka, for the experiment driver and node hosts alike: one zod
+ * schema per control record kind (register, start, step, phase barrier, end, abort) and for the
+ * vm-metrics records, validated on arrival like node messages (anything else is counted and
+ * dropped); and `RunControl`, which publishes these records and waits on them. Phase barriers
+ * themselves are kept by the Kafka transport, which decodes their records with `decodeControl`.
+ */
+import { z } from 'zod';
+import { UserError } from '../src/core/errors.ts';
+import { Arrivals, type Clock } from '../src/engine/clock.ts';
+import type { KafkaIo, KafkaRecord } from '../src/transport/kafka/kafka-io.ts';
+import { TransportKafka, runTopics } from '../src/transport/kafka/transport-kafka.ts';
+import { messageCodec } from './protocol-stack.ts';
+import type { Message } from '../protocols/messages.ts';
+import { eventCodec, type NodeEvent } from './node-events.ts';
+import { NodeRunSpecSchema } from './build-agents.ts';
+
+export type { NodeRunSpec } from './build-agents.ts';
+
+/** Version of the control records; a peer of another version is refused with one sentence. */
+export const RUN_PROTOCOL_VERSION = 1;
+
+/** Nodes [lo, hi], inclusive. */
+export type NodeRange = [number, number];
+
+const nat = z.number().int().min(0);
+const range = z.tuple([nat, nat]);
+const naturals = z.array(nat);
+
+const ControlSchema = z.discriminatedUnion('k', [
+  /** Host → driver: I host these nodes. */
+  z.object({ k: z.literal('register'), v: z.number(), nodes: range, host: z.string() }),
+  /** Driver → hosts: the run, and which process hosts which nodes. */
+  z.object({
+    k: z.literal('start'),
+    v: z.number(),
+    spec: NodeRunSpecSchema,
+    /** Process hosting each node (0 = driver). */
+    hostOf: naturals,
+    /** Node range of each process, in process order (index 0 is the driver's, unused). */
+    ranges: z.array(z.tuple([z.number().int(), z.number().int()])),
+    steps: nat,
+    roundsPerStep: z.number().int().min(1),
+    vmCount: nat,
+    barrierTimeoutMs: z.number().int().min(1),
+  }),
+  /** Driver → hosts: step `s`'s vm-metrics are all published. */
+  z.object({ k: z.literal('step'), s: nat }),
+  /** Every process, at each barrier: messages it sent to each process, events, invalid records. */
+  z.object({
+    k: z.literal('phase'),
+    b: nat,
+    p: nat,
+    sent: naturals,
+    events: nat,
+    invalid: nat,
+  }),
+  /** Driver → hosts: the run is complete. */
+  z.object({ k: z.literal('end') }),
+  /** Any process → all: the run failed, with one sentence. */
+  z.object({ k: z.literal('abort'), from: z.string(), message: z.string() }),
+]);
+
+export type ControlRecord = z.output<typeof ControlSchema>;
+export type StartRecord = Extract<ControlRecord, { k: 'start' }>;
+
+/** A control record, or null when it is malformed. */
+export function decodeControl(raw: unknown): ControlRecord | null {
+  const r = ControlSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}
+
+/** A VM's metrics for one step: the seed report's JSON shape, plus exact demand for the hypervisor. */
+const VmMetricsSchema = z.object({
+  step: nat,
+  vm_id: nat,
+  /** CPU used, % of the VM's requested MIPS. */
+  cpu_usage: z.number(),
+  /** Memory used, % of the VM's RAM; only where the trace has it (experiments/kafka/vm-metrics.ts). */
+  memory_usage: z.number().optional(),
+  /** Network used, % of the link; only where the trace has it. */
+  network_usage: z.number().optional(),
+  /** The trace's network throughput (in + out), KB/s; only with network_usage. */
+  network_kbps: z.number().optional(),
+  /** CPU demand, MIPS. */
+  cpu_mips: z.number().min(0).max(1e12),
+  /** RAM, MB. */
+  ram_mb: z.number().min(0).max(1e12),
+});
+
+export type VmMetricsRecord = z.output<typeof VmMetricsSchema>;
+
+export function rangeLabel([lo, hi]: NodeRange): string {
+  return lo === hi ? `node ${lo}` : `nodes ${lo}–${hi}`;
+}
+
+export function parseRange(text: string): NodeRange | null {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) return null;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  return hi >= lo ? [lo, hi] : null;
+}
+
+/** The Kafka transport of a run's processes, with the node, event and control codecs. */
+export function makeKafkaTransport(
+  io: KafkaIo,
+  prefix: string,
+  process: number,
+  hostOf: Int32Array,
+  ranges: readonly NodeRange[],
+  barrierTimeoutMs: number,
+  onControl: (rec: ControlRecord) => void,
+  onEvents?: (events: NodeEvent[], invalid: number) => void,
+): TransportKafka<Message, NodeEvent, ControlRecord> {
+  return new TransportKafka<Message, NodeEvent, ControlRecord>({
+    io,
+    prefix,
+    process,
+    processCount: ranges.length,
+    hostOf,
+    messageCodec,
+    eventCodec,
+    decodeControl,
+    onControl,
+    barrierTimeoutMs,
+    describeProcess: (p) =>
+      p === 0 ? 'the experiment driver' : `node host ${p} (${rangeLabel(ranges[p]!)})`,
+    ...(onEvents ? { onEvents } : {}),
+  });
+}
+
+/** One step's hypervisor readings, per VM: CPU in MIPS and RAM in MB. */
+export interface StepMetrics {
+  cpu: number[];
+  ram: number[];
+  count: number;
+}
+
+export interface RunControlOptions {
+  io: KafkaIo;
+  /** Run id; topics are `qossip.<run>.*`. */
+  run: string;
+  /** This process's name in abort records: 'driver', or a host's name. */
+  self: string;
+  /** Time source for the waits' deadlines. */
+  clock: Clock;
+  /** How an abort by another process is reported here, e.g. 'node host failed'. */
+  abortPrefix: string;
+  /** Told when another process aborts the run (e.g. to fail the transport's barrier wait). */
+  onAbort?(error: UserError): void;
+  /** Told of each malformed control or vm-metrics record this object decoded itself. */
+  onInvalid?(): void;
+}
+
+/** The control side of one process in a run: publishes its records and waits on the others'. */
+export class RunControl {
+  readonly topics: ReturnType<typeof runTopics>;
+  private readonly arrivals: Arrivals;
+  private readonly registered = new Map<string, string>();
+  private start: StartRecord | null = null;
+  private readonly announced = new Set<number>();
+  private readonly metrics = new Map<number, StepMetrics>();
+  private ended = false;
+  private aborted: string | null = null;
+  private readonly io: KafkaIo;
+  private readonly self: string;
+
+  constructor(private readonly o: RunControlOptions) {
+    this.io = o.io;
+    this.self = o.self;
+    this.topics = runTopics(`qossip.${o.run}`);
+    this.arrivals = new Arrivals(o.clock);
+  }
+
+  /** A decoded control record arrived (phase records are the transport's and never come here). */
+  receive(rec: ControlRecord): void {
+    switch (rec.k) {
+      case 'register':
+        if (rec.v !== RUN_PROTOCOL_VERSION)
+          this.abort(
+            `${rec.host} speaks run protocol ${rec.v}, the driver ${RUN_PROTOCOL_VERSION}`,
+          );
+        else this.registered.set(rec.nodes.join('-'), rec.host);
+        break;
+      case 'start':
+        if (rec.v !== RUN_PROTOCOL_VERSION)
+          this.abort(`the driver speaks run protocol ${rec.v}, this host ${RUN_PROTOCOL_VERSION}`);
+        else this.start = rec;
+        break;
+      case 'step':
+        this.announced.add(rec.s);
+        break;
+      case 'end':
+        this.ended = true;
+        break;
+      case 'abort':
+        if (rec.from !== this.self) this.abort(rec.message);
+        break;
+    }
+    this.arrivals.notify();
+  }
+
+  /**
+   * A raw control record (a host reads the control topic before its transport exists): handled
+   * unless it is a phase record, which is returned for the transport; null when malformed.
+   */
+  receiveRaw(value: string): ControlRecord | null {
+    const rec = decodeControl(parse(value));
+    if (rec === null) this.o.onInvalid?.();
+    else if (rec.k !== 'phase') this.receive(rec);
+    return rec;
+  }
+
+  /** A vm-metrics record arrived (host side). */
+  receiveMetrics(value: string): void {
+    const r = VmMetricsSchema.safeParse(parse(value));
+    if (!r.success) {
+      this.o.onInvalid?.();
+      return;
+    }
+    const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram } = r.data;
+    let m = this.metrics.get(step);
+    if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], count: 0 }));
+    if (m.cpu[vm] === undefined) m.count++;
+    m.cpu[vm] = cpu;
+    m.ram[vm] = ram;
+    this.arrivals.notify();
+  }
+
+  private abort(message: string): void {
+    this.aborted ??= message;
+    this.o.onAbort?.(this.abortError());
+    this.arrivals.notify();
+  }
+
+  private abortError(): UserError {
+    return new UserError(`${this.o.abortPrefix}: ${this.aborted}`);
+  }
+
+  private publish(records: readonly ControlRecord[]): Promise<void> {
+    return this.io.send(
+      records.map((r) => ({ topic: this.topics.control, value: JSON.stringify(r) })),
+    );
+  }
+
+  /** Host: announces the nodes it hosts. */
+  register(nodes: NodeRange): Promise<void> {
+    return this.publish([{ k: 'register', v: RUN_PROTOCOL_VERSION, nodes, host: this.self }]);
+  }
+
+  /** Driver: waits until every remote range has registered; `hint` says how to start one. */
+  async awaitHosts(
+    ranges: readonly NodeRange[],
+    timeoutMs: number,
+    hint: (missing: NodeRange) => string,
+  ): Promise<void> {
+    const missing = () => ranges.filter((r) => !this.registered.has(r.join('-')));
+    await this.until(
+      () => (missing().length === 0 ? true : null),
+      timeoutMs,
+      () =>
+        `no node host registered for ${missing().map(rangeLabel).join(', ')} within ${Math.round(timeoutMs / 1000)} s; ${hint(missing()[0]!)}`,
+    );
+  }
+
+  /** Driver: publishes the run's start. */
+  publishStart(start: Omit<StartRecord, 'k' | 'v'>): Promise<void> {
+    return this.publish([{ k: 'start', v: RUN_PROTOCOL_VERSION, ...start }]);
+  }
+
+  /** Host: waits for the run's start. */
+  awaitStart(timeoutMs: number, what: string): Promise<StartRecord> {
+    return this.until(
+      () => this.start,
+      timeoutMs,
+      () => `waited ${secs(timeoutMs)} s for ${what}`,
+    );
+  }
+
+  /**
+   * Driver: publishes a step's VM metrics records (experiments/kafka/vm-metrics.ts builds them, in
+   * VmMetricsSchema's shape), then the step itself, in one batch.
+   */
+  publishStep(step: number, metrics: readonly KafkaRecord[]): Promise<void> {
+    const records = [...metrics];
+    records.push({ topic: this.topics.control, value: JSON.stringify({ k: 'step', s: step }) });
+    return this.io.send(records);
+  }
+
+  /**
+   * Host: waits until step `step` is announced with every VM's metrics (records of different
+   * topics arrive in any order); null when the driver ended the run instead.
+   */
+  async awaitStep(step: number, vmCount: number, timeoutMs: number, what: string) {
+    const ready = () => this.announced.has(step) && (this.metrics.get(step)?.count ?? 0) >= vmCount;
+    await this.until(
+      () => (ready() || this.ended ? true : null),
+      timeoutMs,
+      () => `waited ${secs(timeoutMs)} s for ${what}`,
+    );
+    if (!ready()) return null;
+    const m = this.metrics.get(step)!;
+    this.metrics.delete(step);
+    this.announced.delete(step);
+    return m;
+  }
+
+  /** Host: waits for the driver's end of the run. */
+  async awaitEnd(timeoutMs: number, what: string): Promise<void> {
+    await this.until(
+      () => (this.ended ? true : null),
+      timeoutMs,
+      () => `waited ${secs(timeoutMs)} s for ${what}`,
+    );
+  }
+
+  /** Ends the run for everyone, or aborts it with `failure`; never throws. */
+  async finish(failure?: string): Promise<void> {
+    const rec: ControlRecord =
+      failure === undefined ? { k: 'end' } : { k: 'abort', from: this.self, message: failure };
+    await this.publish([rec]).catch(() => {});
+  }
+
+  /** True once another process aborted the run (its abort need not be echoed). */
+  get wasAborted(): boolean {
+    return this.aborted !== null;
+  }
+
+  private until<T>(get: () => T | null, timeoutMs: number, timeout: () => string): Promise<T> {
+    return this.arrivals.until(
+      () => {
+        if (this.aborted !== null) throw this.abortError();
+        return get();
+      },
+      timeoutMs,
+      () => new UserError(timeout()),
+    );
+  }
+}
+
+function parse(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+const secs = (ms: number) => Math.round(ms / 1000);

@@ -1,0 +1,105 @@
+/**
+ * The consolidation exchange's own state on one PM: its open outgoing session, the reservations
+ * it holds for incoming VMs, the answers it gave to offers, and how long it has been overloaded.
+ * Decisions carry tokens: each πout choice and πin acceptance gets the next of the node's tokens,
+ * kept with its session or reservation, and the reward that follows names it, so a policy credits
+ * exactly that decision (nodes/pm-agent.ts carries the learning requests out).
+ */
+import type { NodePolicy } from '../src/policy/policy.ts';
+import type { ConsolidationOptions } from './consolidation-options.ts';
+import type { Message } from './messages.ts';
+import type { PeerSampler } from './peer-sampling.ts';
+import type { PmNode } from './pm-node.ts';
+
+export interface OutSession {
+  /** probing: Probe/Wake sent; offering: Offer sent; transferring: VM in escrow, Transfer sent. */
+  phase: 'probing' | 'offering' | 'transferring';
+  peer: number;
+  /** The last request sent (retransmitted verbatim on timeout). */
+  last: Message;
+  /** Round in which `last` was (re)sent. */
+  sentRound: number;
+  retries: number;
+  vm: number;
+  vmCpuMips: number;
+  vmRamMb: number;
+  /** Sender's state pair when it chose the VM, and the VM's action pair (for φout's update). */
+  state: number;
+  action: number;
+  /** The πout decision's token (0: none yet). */
+  token: number;
+  /** Sending to shed an overload: stop as soon as the PM is no longer overloaded. */
+  overloadMode: boolean;
+  /** VMs this session has moved so far. */
+  moved: number;
+}
+
+export interface Reservation {
+  vm: number;
+  cpuMips: number;
+  ramMb: number;
+  /** Recipient's state pair when it decided, and the VM's action pair (for φin's update). */
+  state: number;
+  action: number;
+  /** The πin decision's token (0: a rescue, which no policy decided). */
+  token: number;
+  createdRound: number;
+}
+
+export const RecordKind = {
+  Accepted: 1,
+  Rejected: 2,
+  Committed: 3,
+  Refused: 4,
+} as const;
+
+export interface DecisionRecord {
+  kind: (typeof RecordKind)[keyof typeof RecordKind];
+  round: number;
+}
+
+export interface ConsolidationState {
+  /** The PM (shared with the other protocols of its stack). */
+  readonly node: PmNode;
+  readonly policy: NodePolicy;
+  /** The node's peer sampler (a service of the stack's lower layer). */
+  readonly sampler: PeerSampler;
+  readonly options: ConsolidationOptions;
+  /** Σ over open reservations, in MIPS and MB. */
+  cpuReservedMips: number;
+  ramReservedMb: number;
+  /** Consecutive rounds ended overloaded. */
+  stuckRounds: number;
+  out: OutSession | null;
+  /** A completed sending session to continue (raised by onDone, taken by the continuation). */
+  resume: OutSession | null;
+  /** Open reservations keyed by (sender, offer seq). */
+  reservations: Map<number, Reservation>;
+  /** Answers given to offers, keyed by (sender, offer seq). */
+  records: Map<number, DecisionRecord>;
+  /** Last decision token handed out; strictly increasing. */
+  tokens: number;
+}
+
+/** A node's consolidation state at the start of a run: no sessions, reservations or records. */
+export function createConsolidation(
+  node: PmNode,
+  policy: NodePolicy,
+  sampler: PeerSampler,
+  options: ConsolidationOptions,
+): ConsolidationState {
+  return {
+    node,
+    policy,
+    sampler,
+    options,
+    cpuReservedMips: 0,
+    ramReservedMb: 0,
+    stuckRounds: 0,
+    out: null,
+    resume: null,
+    reservations: new Map(),
+    records: new Map(),
+    tokens: 0,
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Whole runs over a fault-injecting transport that drops, duplicates, delays and reorders
+ * messages (fast-check command sequences of rounds, steps with new demand, and healing): the
+ * agents, the engine and the datacenter together conserve VMs and RAM. This checks invariants;
+ * the handshake's predictive model is migration-handshake.test.ts. The ownership record follows
+ * the committed migrations the datacenter observes. After every command:
+ *  - every VM has exactly one owner, or is in flight in the escrow of its model owner;
+ *  - no PM's RAM (owned + reserved, and physically hosted) exceeds its capacity;
+ *  - a sleeping PM holds nothing.
+ * After the network heals, every VM is owned again and nothing is left in flight.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Simulation, checkConservation } from '../../experiments/simulation.ts';
+import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { Message } from '../../protocols/messages.ts';
+import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
+
+interface Model {
+  owner: Int32Array;
+  step: number;
+}
+
+interface Real {
+  sim: Simulation;
+  faults: TransportFaulty<Message>;
+  workload: ArrayWorkload;
+}
+
+function checkInvariants(model: Model, { sim }: Real): void {
+  const dc = sim.datacenter;
+  const owners = new Int32Array(dc.vmCount).fill(-1);
+  const escrow = new Int32Array(dc.vmCount).fill(-1);
+  for (const a of sim.agents.filter((x) => x !== undefined)) {
+    const s = { ...a.node, ...a.consolidation };
+    if (s.asleep) {
+      expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
+      expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
+      expect(s.reservations.size).toBe(0);
+    }
+    expect(dc.awake[s.id] === 0).toBe(s.asleep);
+    let ram = 0;
+    for (const vm of s.vms) {
+      expect(owners[vm], `VM ${vm} owned by ${owners[vm]} and ${s.id}`).toBe(-1);
+      owners[vm] = s.id;
+      ram += dc.vmRamMb[vm]!;
+    }
+    expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
+    if (s.out?.phase === 'transferring') {
+      expect(escrow[s.out.vm]).toBe(-1);
+      escrow[s.out.vm] = s.id;
+    }
+  }
+  const physicalRam = new Float64Array(sim.agents.length);
+  for (let vm = 0; vm < dc.vmCount; vm++) {
+    expect(dc.vmHost[vm]).toBe(model.owner[vm]);
+    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
+    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
+    else
+      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
+        model.owner[vm],
+      );
+  }
+  physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
+}
+
+class RoundCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    await real.sim.runRound();
+    checkInvariants(model, real);
+  }
+  toString = () => 'round';
+}
+
+class StepCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly utils: number[]) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    real.sim.endStep();
+    model.step++;
+    real.workload.steps[model.step] = this.utils.slice(0, real.workload.vmCount);
+    real.sim.beginStep(model.step);
+    checkInvariants(model, real);
+  }
+  toString = () => `step(${this.utils.map((u) => u.toFixed(2)).join(',')})`;
+}
+
+class HealCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    real.faults.enabled = false;
+    const busy = () =>
+      real.sim.agents.some(
+        (a) => a!.consolidation.out !== null || a!.consolidation.reservations.size > 0,
+      );
+    for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
+    checkInvariants(model, real);
+    expect(real.sim.agents.some((a) => a!.consolidation.out?.phase === 'transferring')).toBe(false);
+    checkConservation(real.sim.agents, real.sim.datacenter);
+    real.faults.enabled = true;
+  }
+  toString = () => 'heal';
+}
+
+describe('whole runs over an unreliable network', () => {
+  it('never loses or duplicates a VM, never over-commits RAM, sleeping PMs hold nothing', async () => {
+    const stats = { dropped: 0, duplicated: 0, committed: 0 };
+    const setup = fc.record({
+      pms: fc.integer({ min: 2, max: 6 }),
+      vmsPerPm: fc.double({ min: 0.3, max: 1.6, noNaN: true }),
+      seed: fc.nat(1_000_000),
+      dropRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      duplicateRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      delayRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      reorder: fc.boolean(),
+      epsilonIn: fc.double({ min: 0, max: 1, noNaN: true }),
+      reservationTtlRounds: fc.integer({ min: 1, max: 3 }),
+      peerSampling: fc.constantFrom('uniform' as const, 'cyclon' as const),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        setup,
+        fc.commands(
+          [
+            fc.constant(new RoundCommand()),
+            fc.constant(new RoundCommand()),
+            fc
+              .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 16, maxLength: 16 })
+              .map((u) => new StepCommand(u)),
+            fc.constant(new HealCommand()),
+          ],
+          { maxCommands: 60, size: 'max' },
+        ),
+        async (p, cmds) => {
+          const vms = Math.max(1, Math.round(p.pms * p.vmsPerPm));
+          const workload = new ArrayWorkload([
+            Array.from({ length: vms }, (_, i) => ((i * 37) % 100) / 100),
+          ]);
+          const config = testConfig({
+            pms: p.pms,
+            seed: p.seed,
+            peerSampling: p.peerSampling,
+            cyclon: { viewSize: 3, shuffleLength: 2 },
+            // Every PM probes every round and always offers, so that many handshakes happen.
+            qlearning: { epsilon: 0.3, epsilonIn: p.epsilonIn, holdWhenNegative: false },
+            protocol: {
+              reservationTtlRounds: p.reservationTtlRounds,
+              wakeAfterStuckRounds: 1,
+              probeEveryRounds: 1,
+            },
+          });
+          let faults!: TransportFaulty<Message>;
+          const model: Model = { owner: new Int32Array(vms), step: 0 };
+          const sim = new Simulation(config, workload, {
+            wrapTransport: (t) =>
+              (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), {
+                ...p,
+                maxDelayPhases: 4,
+              })),
+            onMigration: (vm, from, to) => {
+              expect(model.owner[vm], `VM ${vm} committed twice`).toBe(from);
+              model.owner[vm] = to;
+              stats.committed++;
+            },
+          });
+          model.owner.set(sim.datacenter.vmHost);
+          sim.beginStep(0);
+          const real: Real = { sim, faults, workload };
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          await new HealCommand().run(model, real);
+          stats.dropped += faults.dropped;
+          stats.duplicated += faults.duplicated;
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // The property is only meaningful if the runs really migrated VMs through a lossy network.
+    expect(stats.committed).toBeGreaterThan(100);
+    expect(stats.dropped).toBeGreaterThan(100);
+    expect(stats.duplicated).toBeGreaterThan(100);
+  });
+});

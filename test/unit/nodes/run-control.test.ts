@@ -1,0 +1,166 @@
+/**
+ * The run-control protocol without a broker: every record kind has a schema and is validated on
+ * arrival (malformed ones are counted, never cast), the transport's barrier records pass the same
+ * schema, and RunControl's waits resolve on the right records, time out with one sentence, and
+ * fail at once when another process aborts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/engine/clock.ts';
+import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
+import { RunControl, decodeControl, type NodeRunSpec } from '../../../nodes/run-control.ts';
+import { defaultConsolidationOptions } from '../../../protocols/consolidation-options.ts';
+
+const spec: NodeRunSpec = {
+  seed: 1,
+  pms: 2,
+  policy: 'qlearning',
+  policyOptions: {},
+  protocol: defaultConsolidationOptions(),
+  peerSampling: 'cyclon',
+  cyclon: { viewSize: 20, shuffleLength: 8, shuffleEveryRounds: 1 },
+  cpuCapMips: [3720, 5320],
+  ramCapMb: [4096, 4096],
+  placement: [0, 1, 1],
+};
+
+const start = {
+  k: 'start',
+  v: 1,
+  spec,
+  hostOf: [0, 1],
+  ranges: [
+    [-1, -1],
+    [1, 1],
+  ],
+  steps: 3,
+  roundsPerStep: 8,
+  vmCount: 3,
+  barrierTimeoutMs: 30_000,
+};
+
+/** A clock whose waits pass at once: time jumps forward by what was asked. */
+function jumpingClock(): Clock {
+  let t = 0;
+  return {
+    now: () => t,
+    schedule(ms, fn) {
+      t += ms;
+      queueMicrotask(fn);
+      return () => {};
+    },
+  };
+}
+
+function control(self = 'host-a') {
+  const sent: KafkaRecord[] = [];
+  const io = { send: async (r: readonly KafkaRecord[]) => void sent.push(...r) } as KafkaIo;
+  let invalid = 0;
+  const aborts: string[] = [];
+  const c = new RunControl({
+    io,
+    run: 'r1',
+    self,
+    clock: jumpingClock(),
+    abortPrefix: 'run aborted',
+    onAbort: (e) => aborts.push(e.message),
+    onInvalid: () => invalid++,
+  });
+  return { c, sent, aborts, invalid: () => invalid };
+}
+
+describe('control records', () => {
+  it('decodes every kind and rejects malformed ones', () => {
+    const good = [
+      { k: 'register', v: 1, nodes: [5, 9], host: 'h:1' },
+      start,
+      { k: 'step', s: 4 },
+      { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
+      { k: 'end' },
+      { k: 'abort', from: 'driver', message: 'boom' },
+    ];
+    for (const r of good) expect(decodeControl(r), r.k).toEqual(r);
+    const bad = [
+      { k: 'register', v: 1, nodes: [5], host: 'h' },
+      { k: 'start', v: 1, spec: { ...spec, placement: [-1] } },
+      { k: 'step', s: -1 },
+      { k: 'phase', b: 1, p: 0, sent: ['3'], events: 0, invalid: 0 },
+      { k: 'abort', from: 'x' },
+      { k: 'stop' },
+      'end',
+      null,
+    ];
+    for (const r of bad) expect(decodeControl(r), JSON.stringify(r)).toBeNull();
+  });
+});
+
+describe('RunControl', () => {
+  it('a host waits for the start, then for a step until every VM reported its metrics', async () => {
+    const { c } = control();
+    c.receiveRaw(JSON.stringify({ ...start, vmCount: 2 }));
+    expect((await c.awaitStart(1000, 'the start')).vmCount).toBe(2);
+    const metric = (vm: number, cpu: number) =>
+      JSON.stringify({
+        step: 0,
+        vm_id: vm,
+        cpu_usage: 50,
+        memory_usage: 100,
+        network_usage: 0,
+        cpu_mips: cpu,
+        ram_mb: 613,
+      });
+    c.receiveRaw(JSON.stringify({ k: 'step', s: 0 }));
+    c.receiveMetrics(metric(0, 250));
+    const step = c.awaitStep(0, 2, 60_000, 'step 0');
+    c.receiveMetrics(metric(1, 500));
+    expect(await step).toEqual({ cpu: [250, 500], ram: [613, 613], count: 2 });
+  });
+
+  it('a step wait ends with null when the driver ends the run, and times out with a sentence', async () => {
+    const { c } = control();
+    await expect(c.awaitStep(0, 1, 5000, 'step 0 of run r1')).rejects.toThrow(
+      'waited 5 s for step 0 of run r1',
+    );
+    c.receiveRaw(JSON.stringify({ k: 'end' }));
+    expect(await c.awaitStep(0, 1, 5000, 'step 0')).toBeNull();
+  });
+
+  it('malformed control and metrics records are counted, not used', () => {
+    const { c, invalid } = control();
+    c.receiveRaw('{not json');
+    c.receiveRaw(JSON.stringify({ k: 'step', s: 'one' }));
+    c.receiveMetrics(JSON.stringify({ step: 0, vm_id: 0, cpu_mips: -5 }));
+    expect(invalid()).toBe(3);
+  });
+
+  it("another process's abort fails every wait at once; one of another version is refused", async () => {
+    const { c, aborts } = control();
+    c.receiveRaw(JSON.stringify({ k: 'abort', from: 'driver', message: 'no word from node 3' }));
+    await expect(c.awaitStart(60_000, 'the start')).rejects.toThrow(
+      'run aborted: no word from node 3',
+    );
+    expect(aborts).toEqual(['run aborted: no word from node 3']);
+    const d = control('driver');
+    d.c.receiveRaw(JSON.stringify({ k: 'register', v: 2, nodes: [1, 1], host: 'old:7' }));
+    await expect(d.c.awaitHosts([[1, 1]], 1000, () => '')).rejects.toThrow(
+      'old:7 speaks run protocol 2, the driver 1',
+    );
+  });
+
+  it('the driver waits for every range to register and names the missing ones', async () => {
+    const { c, sent } = control('driver');
+    c.receiveRaw(JSON.stringify({ k: 'register', v: 1, nodes: [1, 1], host: 'h:1' }));
+    await c.awaitHosts([[1, 1]], 1000, () => '');
+    await expect(
+      c.awaitHosts(
+        [
+          [1, 1],
+          [2, 5],
+        ],
+        3000,
+        (r) => `start one for ${r.join('-')}`,
+      ),
+    ).rejects.toThrow('no node host registered for nodes 2–5 within 3 s; start one for 2-5');
+    await c.finish('boom');
+    expect(JSON.parse(sent.at(-1)!.value)).toEqual({ k: 'abort', from: 'driver', message: 'boom' });
+  });
+});
