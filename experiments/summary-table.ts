@@ -25,7 +25,9 @@ export function summaryTable(
   const pct = (x: number) => `${(100 * x).toFixed(3)} %`;
   const t = new Table({
     head: ['metric', 'value'],
-    style: colour ? { head: [] } : { head: [], border: [] },
+    // The library's own colour sniffing (TERM, CI, …) would overrule colourAllowed; borders are
+    // greyed below instead, so the caller's decision is the only one.
+    style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const kind = policyKind(c.policy);
@@ -56,8 +58,12 @@ export function summaryTable(
   // Malformed messages only arrive over Kafka; a row of zeros would only be noise.
   if (s.invalidMessages > 0) t.push(['invalid messages', `${s.invalidMessages} (dropped)`]);
   t.push(['wall time', `${seconds.toFixed(2)} s (simulation)`]);
-  return t.toString();
+  const text = t.toString();
+  return colour ? text.replace(/[┌┐└┘├┤┬┴┼─│]+/g, (b) => `${GREY}${b}${RESET}`) : text;
 }
+
+const GREY = '\x1b[90m';
+const RESET = '\x1b[39m';
 
 /** "results in DIR/: config.json, …", naming exactly the files written. */
 export function resultsLine(dir: string, files: readonly string[]): string {

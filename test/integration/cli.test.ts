@@ -112,7 +112,8 @@ describe('experiment CLI', () => {
         {
           cwd: ROOT,
           encoding: 'utf8',
-          env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
+          // CI set: colour follows our own terminal test, not a library's guess about CI logs.
+          env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, CI: 'true', ...env },
         },
       ).stdout;
     expect(onTerminal({})).toMatch(/\x1b\[90m/); // grey table borders
