@@ -177,8 +177,10 @@ describe('whole runs over an unreliable network', () => {
       { numRuns: 200 },
     );
     // The property is only meaningful if the runs really migrated VMs through a lossy network.
+    // fast-check biases rates toward 0 and its seed is fresh each run, so the counts vary (87
+    // drops over 200 runs was seen in CI): the floor asks for real traffic, not a typical amount.
     expect(stats.committed).toBeGreaterThan(100);
-    expect(stats.dropped).toBeGreaterThan(100);
-    expect(stats.duplicated).toBeGreaterThan(100);
+    expect(stats.dropped).toBeGreaterThan(20);
+    expect(stats.duplicated).toBeGreaterThan(20);
   });
 });
