@@ -46,7 +46,13 @@ describe.skipIf(!OWN_BROKERS)('a broker of its own, controlled through the CLI',
     let lastStep = -1;
     let stepAtStop = Infinity;
     const kaf = await runSim(
-      { ...base, transport: 'kafka', kafka: { brokers: [b.bootstrap], run, keepTopics: true } },
+      // A 90 s barrier: a restart (SIGTERM, up to 15 s of shutdown, a new JVM) outlasted the
+      // default 30 s when the rest of the suite loaded this 2-core machine alongside it.
+      {
+        ...base,
+        transport: 'kafka',
+        kafka: { brokers: [b.bootstrap], run, keepTopics: true, barrierTimeoutMs: 90_000 },
+      },
       {
         onStep: (row) => {
           lastStep = row.step;
