@@ -143,10 +143,34 @@ export const ConfigSchema = z
         lrSafety: z.number().positive().max(100),
         /** LR: static threshold while a host has fewer than 10 samples. */
         lrFallbackUtilization: unit,
+        /** IQR: safety parameter s of the threshold 1 − s × IQR (absent: CloudSim's 1.5). */
+        iqrSafety: z.number().min(0).max(100).optional(),
+        /** MAD: safety parameter s of the threshold 1 − s × MAD (absent: CloudSim's 2.5). */
+        madSafety: z.number().min(0).max(100).optional(),
         /** FFD: fill a host while its CPU stays strictly below this fraction of capacity. */
         ffdMaxCpu: z.number().gt(0).max(1),
       })
       .strict(),
+    /**
+     * CloudSim 3.0.3 compatibility, one key per CloudSim behaviour (src/model/cloudsim-interval.ts,
+     * src/policy/centralised/controller-cloudsim.ts document each); `--profile cloudsim` sets them
+     * all. Present: each step runs CloudSim's datacenter timeline. Absent: none of it.
+     */
+    cloudsim: z
+      .object({
+        sampleOffsetSeconds: z.number().min(0).lt(300),
+        vmEndsAtZeroDemand: z.boolean(),
+        migrationInFlight: z.boolean(),
+        vmCappedAtOneCore: z.boolean(),
+        firstStepUnmetered: z.boolean(),
+        lastStepCutAtLastMigration: z.boolean(),
+        powerIncreaseFromMeasured: z.boolean(),
+        emptyHostCountsIdlePower: z.boolean(),
+        receiversMayBeEmptied: z.boolean(),
+        overloadCheckSkippedWhenIdle: z.boolean(),
+      })
+      .strict()
+      .optional(),
     protocol: z
       .object({
         retryAfterRounds: int(1, 1000),

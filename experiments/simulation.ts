@@ -8,7 +8,7 @@ import { Rng } from '../src/core/rng.ts';
 import { UserError } from '../src/core/errors.ts';
 import { invariant } from '../src/core/errors.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
-import { Datacenter } from '../src/model/datacenter.ts';
+import { Datacenter, type CloudSimTimeline } from '../src/model/datacenter.ts';
 import { HOST_TYPES } from '../src/model/hardware.ts';
 import { initialPlacement } from '../src/model/placement.ts';
 import { cloudSimInitialPlacement } from '../src/model/placement-cloudsim.ts';
@@ -291,6 +291,7 @@ export function policyOptions(config: ExperimentConfig): PolicyOptions {
     dqn: config.dqn,
     glap: config.glap,
     baselines: config.baselines,
+    ...(config.cloudsim ? { cloudsim: config.cloudsim } : {}),
   };
 }
 
@@ -322,8 +323,27 @@ export function buildWorld(config: ExperimentConfig, workload: Workload): World 
     ramBinds: profile.ramBinds,
     zeroPowerAtZeroCpu: profile.zeroPowerAtZeroCpu,
     overloadAboveCapacityOnly: profile.overloadAboveCapacityOnly,
+    ...(config.cloudsim ? { cloudsim: cloudSimTimeline(config, workload) } : {}),
   });
   return { datacenter, placement };
+}
+
+/** CloudSim's datacenter timeline for a run: its behaviours, and the trace read ahead. */
+function cloudSimTimeline(config: ExperimentConfig, workload: Workload): CloudSimTimeline {
+  const c = config.cloudsim!;
+  return {
+    physics: {
+      sampleOffsetSeconds: c.sampleOffsetSeconds,
+      vmEndsAtZeroDemand: c.vmEndsAtZeroDemand,
+      migrationInFlight: c.migrationInFlight,
+      vmCappedAtOneCore: c.vmCappedAtOneCore,
+      firstStepUnmetered: c.firstStepUnmetered,
+      lastStepCutAtLastMigration: c.lastStepCutAtLastMigration,
+    },
+    steps: Math.min(config.steps, workload.maxSteps),
+    traceSteps: workload.maxSteps,
+    traceAt: (step, out) => workload.cpuUtilAt(step, out),
+  };
 }
 
 /** What node hosts need to build their agents (shipped to remote node hosts as is). */

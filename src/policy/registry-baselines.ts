@@ -1,14 +1,9 @@
 /**
  * Registry entries of GLAP's learning mode and of the baselines the learned policies are compared
- * against: V-MAN gossip, CloudSim's centralised THR-MMT and LR-MMT, and an offline FFD repack as a
- * reference near the lower bound. Centralised entries run no gossip: their nodes are passive
- * hypervisors, and a controller acts on the whole datacenter once per step.
+ * against: V-MAN gossip and an offline FFD repack as a reference near the lower bound (CloudSim's
+ * centralised heuristics are in registry-cloudsim.ts). Centralised entries run no gossip: their
+ * nodes are passive hypervisors, and a controller acts on the whole datacenter once per step.
  */
-import {
-  controllerMmt,
-  DEFAULT_MMT_OPTIONS,
-  type MmtOptions,
-} from './centralised/controller-mmt.ts';
 import { ControllerFfd } from './centralised/controller-ffd.ts';
 import { PolicyNone } from './policy-none.ts';
 import { PolicyVman } from './policy-vman.ts';
@@ -16,12 +11,27 @@ import { DEFAULT_GLAP_OPTIONS, PolicyGlap } from './policy-glap.ts';
 import type { PolicyEntry } from './registry.ts';
 
 /** Options of the centralised baselines (config section `baselines`). */
-export interface BaselineOptions extends MmtOptions {
+export interface BaselineOptions {
+  /** THR: utilisation above which a host is over-utilised (CloudSim: 0.8). */
+  thrUtilization: number;
+  /** LR, LRR: safety parameter multiplying the prediction (CloudSim: 1.2). */
+  lrSafety: number;
+  /** IQR, MAD, LR, LRR: static threshold while a host's history is too short (CloudSim: 0.7). */
+  lrFallbackUtilization: number;
+  /** IQR: safety parameter s of the threshold 1 − s × IQR (absent: CloudSim's 1.5). */
+  iqrSafety?: number;
+  /** MAD: safety parameter s of the threshold 1 − s × MAD (absent: CloudSim's 2.5). */
+  madSafety?: number;
   /** FFD fills a host while its CPU stays strictly below this fraction of capacity. */
   ffdMaxCpu: number;
 }
 
-export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = { ...DEFAULT_MMT_OPTIONS, ffdMaxCpu: 1 };
+export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
+  thrUtilization: 0.8,
+  lrSafety: 1.2,
+  lrFallbackUtilization: 0.7,
+  ffdMaxCpu: 1,
+};
 
 export const BASELINE_ENTRIES: readonly PolicyEntry[] = [
   {
@@ -37,24 +47,6 @@ export const BASELINE_ENTRIES: readonly PolicyEntry[] = [
       'V-MAN gossip (Marzolla et al. 2011): the less loaded PM pushes every VM that fits',
     kind: 'gossip',
     create: () => new PolicyVman(),
-  },
-  {
-    name: 'thr-mmt',
-    description:
-      'centralised THR-MMT (Beloglazov & Buyya 2012): static 0.8 threshold, minimum migration time, power-aware BFD',
-    kind: 'centralised',
-    create: () => new PolicyNone(),
-    controller: (view, o) =>
-      controllerMmt('thr', o.baselines ?? DEFAULT_BASELINE_OPTIONS, view.hostCount, view.vmCount),
-  },
-  {
-    name: 'lr-mmt',
-    description:
-      'centralised LR-MMT (Beloglazov & Buyya 2012): local regression × 1.2, minimum migration time, power-aware BFD',
-    kind: 'centralised',
-    create: () => new PolicyNone(),
-    controller: (view, o) =>
-      controllerMmt('lr', o.baselines ?? DEFAULT_BASELINE_OPTIONS, view.hostCount, view.vmCount),
   },
   {
     name: 'ffd',

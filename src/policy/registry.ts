@@ -13,6 +13,8 @@ import type { Rng } from '../core/rng.ts';
 import { DQN_ENTRY } from './dqn/dqn-entry.ts';
 import type { DqnOptions } from './dqn/dqn-options.ts';
 import { BASELINE_ENTRIES, type BaselineOptions } from './registry-baselines.ts';
+import { CLOUDSIM_ENTRIES } from './registry-cloudsim.ts';
+import type { CloudSimAllocationQuirks } from './centralised/controller-cloudsim.ts';
 import type { GlapOptions } from './policy-glap.ts';
 import type { CentralisedController, DatacenterView } from './centralised/controller.ts';
 
@@ -25,6 +27,8 @@ export interface PolicyOptions {
   baselines?: BaselineOptions;
   /** GLAP learning mode (policy `glap`); defaults when absent. */
   glap?: GlapOptions;
+  /** CloudSim's bookkeeping in its heuristics (config `cloudsim`); CloudSim's own when absent. */
+  cloudsim?: CloudSimAllocationQuirks;
 }
 
 /** What a policy may know about the run as a whole when it prepares (never per-node state). */
@@ -50,8 +54,11 @@ export interface PolicyEntry {
   create(ctx: PolicyContext, options: PolicyOptions, prepared: unknown): NodePolicy;
   /** Facts about the run to record in config.json (e.g. which backend ran), from `prepared`. */
   describe?(prepared: unknown): Record<string, unknown>;
-  /** `centralised` policies: the controller that decides each step from the datacenter's view. */
-  controller?(view: DatacenterView, options: PolicyOptions): CentralisedController;
+  /**
+   * `centralised` policies: the controller that decides each step from the datacenter's view,
+   * with a random stream of its own (e.g. for random VM selection).
+   */
+  controller?(view: DatacenterView, options: PolicyOptions, rng: Rng): CentralisedController;
 }
 
 const ENTRIES: readonly PolicyEntry[] = [
@@ -69,6 +76,7 @@ const ENTRIES: readonly PolicyEntry[] = [
   },
   DQN_ENTRY,
   ...BASELINE_ENTRIES,
+  ...CLOUDSIM_ENTRIES,
 ];
 
 export const POLICY_NAMES: readonly string[] = ENTRIES.map((e) => e.name);

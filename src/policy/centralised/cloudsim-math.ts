@@ -1,0 +1,243 @@
+/**
+ * The statistics CloudSim 3.0.3's power heuristics decide with (org.cloudbus.cloudsim.util.MathUtil
+ * over Apache commons-math3 3.0), computed the same way, so that a threshold test lands on the
+ * same side as CloudSim's: the median (Percentile's (n + 1)·p estimate), MathUtil's IQR and MAD,
+ * SimpleRegression's running sums for LR and LRR with MathUtil's weighting rule, and ordinary least
+ * squares by Householder QR (OLSMultipleLinearRegression) for MC's R².
+ */
+
+/** A regression or selection CloudSim cannot compute (commons-math throws; callers fall back). */
+export class CloudSimMathError extends Error {}
+
+/** Percentile.evaluate(values, 50): the (n + 1)/2-th order statistic, interpolated. */
+export function median(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  if (n === 1) return values[0]!;
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const pos = (50 * (n + 1)) / 100;
+  const fpos = Math.floor(pos);
+  const dif = pos - fpos;
+  if (pos < 1) return sorted[0]!;
+  if (pos >= n) return sorted[n - 1]!;
+  const lower = sorted[fpos - 1]!;
+  const upper = sorted[fpos]!;
+  return lower + dif * (upper - lower);
+}
+
+/** MathUtil.iqr: Q3 − Q1 at indices round(0.75 (n + 1)) − 1 and round(0.25 (n + 1)) − 1. */
+export function iqr(values: ArrayLike<number>): number {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const n = sorted.length;
+  const q1 = javaRound(0.25 * (n + 1)) - 1;
+  const q3 = javaRound(0.75 * (n + 1)) - 1;
+  return sorted[q3]! - sorted[q1]!;
+}
+
+/** MathUtil.mad: the median of absolute deviations from the median. */
+export function mad(values: ArrayLike<number>): number {
+  if (values.length === 0) return 0;
+  const m = median(values);
+  return median(Array.from(values, (x) => Math.abs(m - x)));
+}
+
+/** Java's Math.round: halves round up (towards +∞). */
+function javaRound(x: number): number {
+  return Math.floor(x + 0.5);
+}
+
+/** MathUtil.countNonZeroBeginning: the length once trailing zeros are cut. */
+export function countNonZeroBeginning(data: ArrayLike<number>): number {
+  let i = data.length - 1;
+  while (i >= 0) if (data[i--] !== 0) break;
+  return i + 2;
+}
+
+/** SimpleRegression (with intercept) fed (x[i], y[i]); returns [intercept, slope]. */
+export function simpleRegression(x: ArrayLike<number>, y: ArrayLike<number>): [number, number] {
+  let n = 0;
+  let xbar = 0;
+  let ybar = 0;
+  let sumXX = 0;
+  let sumXY = 0;
+  let sumX = 0;
+  let sumY = 0;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const yi = y[i]!;
+    if (n === 0) {
+      xbar = xi;
+      ybar = yi;
+    } else {
+      const fact1 = 1 + n;
+      const fact2 = n / (1 + n);
+      const dx = xi - xbar;
+      const dy = yi - ybar;
+      sumXX += dx * dx * fact2;
+      sumXY += dx * dy * fact2;
+      xbar += dx / fact1;
+      ybar += dy / fact1;
+    }
+    sumX += xi;
+    sumY += yi;
+    n++;
+  }
+  if (n < 3) throw new CloudSimMathError('not enough data for a regression');
+  if (Math.abs(sumXX) <= 2.2250738585072014e-308) return [sumY / n, NaN]; // Precision.SAFE_MIN
+  const slope = n < 2 || Math.abs(sumXX) < 10 * Number.MIN_VALUE ? NaN : sumXY / sumXX;
+  return [(sumY - slope * sumX) / n, slope];
+}
+
+/**
+ * MathUtil.createWeigthedLinearRegression: the weights are applied (√w scaling x and y) only
+ * when at least 40 % of them are ≤ 0; otherwise the plain data are regressed.
+ */
+export function weightedRegression(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): [number, number] {
+  let zero = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i]! <= 0) zero++;
+  if (zero < 0.4 * weights.length) return simpleRegression(x, y);
+  const xw = Array.from(x, (v, i) => Math.sqrt(weights[i]!) * v);
+  const yw = Array.from(y, (v, i) => Math.sqrt(weights[i]!) * v);
+  return simpleRegression(xw, yw);
+}
+
+const tricubeCache = new Map<number, Float64Array>();
+const positionsCache = new Map<number, Float64Array>();
+
+/**
+ * MathUtil.getTricubeWeigts(n): 1 / (1 − ((n − 1 − i)/(n − 1))³)³, the first three equal.
+ * Cached per n: the LR detectors ask for n = 10 at every test. Callers must not modify it.
+ */
+export function tricubeWeights(n: number): Float64Array {
+  let w = tricubeCache.get(n);
+  if (w === undefined) {
+    w = computeTricubeWeights(n);
+    tricubeCache.set(n, w);
+  }
+  return w;
+}
+
+function computeTricubeWeights(n: number): Float64Array {
+  const w = new Float64Array(n);
+  const top = n - 1;
+  for (let i = 2; i < n; i++) {
+    const k = Math.pow(1 - Math.pow((top - i) / top, 3), 3);
+    w[i] = k > 0 ? 1 / k : Number.MAX_VALUE;
+  }
+  w[0] = w[1] = w[2]!;
+  return w;
+}
+
+/** MathUtil.getTricubeBisquareWeigts(residuals). */
+export function tricubeBisquareWeights(residuals: ArrayLike<number>): Float64Array {
+  const n = residuals.length;
+  const w = computeTricubeWeights(n);
+  const w2 = new Float64Array(n);
+  const s6 = median(Array.from(residuals, Math.abs)) * 6;
+  for (let i = 2; i < n; i++) {
+    const k = Math.pow(1 - Math.pow(residuals[i]! / s6, 2), 2);
+    w2[i] = k > 0 ? (1 / k) * w[i]! : Number.MAX_VALUE;
+  }
+  w2[0] = w2[1] = w2[2]!;
+  return w2;
+}
+
+/** x = 1..n, as MathUtil's loess estimators use (cached per n; not to be modified). */
+function positions(n: number): Float64Array {
+  let x = positionsCache.get(n);
+  if (x === undefined) {
+    x = Float64Array.from({ length: n }, (_, i) => i + 1);
+    positionsCache.set(n, x);
+  }
+  return x;
+}
+
+/** MathUtil.getLoessParameterEstimates(y): [intercept, slope]. */
+export function loessEstimates(y: ArrayLike<number>): [number, number] {
+  return weightedRegression(positions(y.length), y, tricubeWeights(y.length));
+}
+
+/** MathUtil.getRobustLoessParameterEstimates(y): [intercept, slope]. */
+export function robustLoessEstimates(y: ArrayLike<number>): [number, number] {
+  const n = y.length;
+  const x = positions(n);
+  const [a, b] = weightedRegression(x, y, tricubeWeights(n));
+  const residuals = Array.from(y, (v, i) => v - (a + b * x[i]!));
+  return weightedRegression(x, y, tricubeBisquareWeights(residuals));
+}
+
+/**
+ * OLSMultipleLinearRegression (with intercept) of `y` (m samples) on the columns of `x` (m rows ×
+ * p predictors), by Householder QR as commons-math3 3.0 computes it; returns R² = 1 − SSR / SSTO.
+ * Throws CloudSimMathError where commons-math throws: no rows, fewer samples than predictors + 1,
+ * or an exactly singular R.
+ */
+export function olsRSquared(y: ArrayLike<number>, x: readonly ArrayLike<number>[]): number {
+  const m = x.length;
+  if (m === 0) throw new CloudSimMathError('no data');
+  const p = x[0]!.length;
+  if (p + 1 > m) throw new CloudSimMathError('not enough data for the number of predictors');
+  const cols = p + 1;
+  // qrt[col][row]: the transposed design matrix [1 | x], decomposed in place.
+  const qrt = Array.from({ length: cols }, (_, c) =>
+    Float64Array.from({ length: m }, (_, r) => (c === 0 ? 1 : x[r]![c - 1]!)),
+  );
+  const rDiag = new Float64Array(Math.min(m, cols));
+  for (let minor = 0; minor < rDiag.length; minor++) {
+    const qm = qrt[minor]!;
+    let norm = 0;
+    for (let row = minor; row < m; row++) norm += qm[row]! * qm[row]!;
+    const a = qm[minor]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
+    rDiag[minor] = a;
+    if (a !== 0) {
+      qm[minor]! -= a;
+      for (let col = minor + 1; col < cols; col++) {
+        const qc = qrt[col]!;
+        let alpha = 0;
+        for (let row = minor; row < m; row++) alpha -= qc[row]! * qm[row]!;
+        alpha /= a * qm[minor]!;
+        for (let row = minor; row < m; row++) qc[row]! -= alpha * qm[row]!;
+      }
+    }
+  }
+  for (const d of rDiag) if (Math.abs(d) <= 0) throw new CloudSimMathError('singular matrix');
+  // Solve R β = Qᵀ y.
+  const z = Float64Array.from(y);
+  for (let minor = 0; minor < rDiag.length; minor++) {
+    const qm = qrt[minor]!;
+    let dot = 0;
+    for (let row = minor; row < m; row++) dot += z[row]! * qm[row]!;
+    dot /= rDiag[minor]! * qm[minor]!;
+    for (let row = minor; row < m; row++) z[row]! += dot * qm[row]!;
+  }
+  const beta = new Float64Array(cols);
+  for (let row = rDiag.length - 1; row >= 0; row--) {
+    z[row]! /= rDiag[row]!;
+    const v = z[row]!;
+    beta[row] = v;
+    const qr = qrt[row]!;
+    for (let i = 0; i < row; i++) z[i]! -= v * qr[i]!;
+  }
+  // Residual sum of squares, and SecondMoment's running total sum of squares.
+  let ssr = 0;
+  for (let r = 0; r < m; r++) {
+    let fit = beta[0]!;
+    for (let c = 1; c < cols; c++) fit += x[r]![c - 1]! * beta[c]!;
+    const e = y[r]! - fit;
+    ssr += e * e;
+  }
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < m; i++) {
+    const n = i + 1;
+    const dev = y[i]! - m1;
+    const nDev = dev / n;
+    m1 += nDev;
+    m2 += (n - 1) * dev * nDev;
+  }
+  return 1 - ssr / m2;
+}
