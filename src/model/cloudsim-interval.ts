@@ -80,7 +80,10 @@ type Slot = number;
 interface Completion {
   t: number;
   vm: number;
-  /** Index of its first order (CloudSim's event queue: time, then sending order). */
+  /**
+   * Index of its last order: CloudSim's event queue delivers by time, then sending order, and a
+   * VM ordered twice lands on its final host with its second event.
+   */
   k: number;
   from: number;
   targets: number[];
@@ -134,6 +137,7 @@ export class CloudSimInterval {
     this.vmReq = new Float64Array(vms.length);
     this.vmOut = new Uint8Array(vms.length);
     this.migrating = new Uint8Array(vms.length);
+    this.order = Int32Array.from({ length: vms.length }, (_, i) => i);
     this.lists = Array.from({ length: this.n }, () => []);
   }
 
@@ -226,6 +230,7 @@ export class CloudSimInterval {
     const t0 = this.startTime(s);
     const lists = this.placeAtStart(ended);
     const done = this.o.migrationInFlight ? this.completions(t0) : [];
+    this.reorder(this.o.migrationInFlight ? done : null);
     if (!this.o.migrationInFlight) this.chargeInstantMoves(stats, mips, t0);
     if (!this.updates(s)) return stats;
     const cut = this.o.lastStepCutAtLastMigration && s === this.steps - 1;
@@ -269,6 +274,8 @@ export class CloudSimInterval {
   private readonly vmOut: Uint8Array;
   private finalHost: Int32Array;
   private readonly migrating: Uint8Array;
+  /** VMs in arrival order (creation order at first); each host lists its VMs in this order. */
+  private readonly order: Int32Array;
   private readonly lists: Slot[][];
 
   /** Host VM lists right after the step's migrations start. */
@@ -284,12 +291,15 @@ export class CloudSimInterval {
       finalHost[m.vm] = m.to;
       migrating[m.vm] = 1;
     }
-    for (let vm = 0; vm < this.vms.length; vm++) {
+    // Hosts list their VMs in arrival order (CloudSim appends a VM when it arrives); sums over a
+    // list are taken in that order, as CloudSim's are, so that ties fall the same way.
+    for (const vm of this.order) {
       if (ended[vm] === 1) continue;
-      if (!inFlight) lists[finalHost[vm]!]!.push(slot(vm, VmRole.Resident));
-      else if (migrating[vm] === 1) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Out));
-      else lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Resident));
+      if (migrating[vm] === 0) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Resident));
+      else if (inFlight) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Out));
     }
+    if (!inFlight)
+      for (const vm of this.arrivals(null)) lists[finalHost[vm]!]!.push(slot(vm, VmRole.Resident));
     if (inFlight) {
       for (const m of this.moves) {
         const l = lists[m.to]!;
@@ -305,8 +315,10 @@ export class CloudSimInterval {
     const byVm = new Map<number, Completion>();
     this.moves.forEach((m, k) => {
       const c = byVm.get(m.vm);
-      if (c) c.targets.push(m.to);
-      else
+      if (c) {
+        c.targets.push(m.to);
+        c.k = k;
+      } else
         byVm.set(m.vm, {
           t: t0 + this.migrationSeconds(m.vm, m.to),
           vm: m.vm,
@@ -316,6 +328,27 @@ export class CloudSimInterval {
         });
     });
     return [...byVm.values()].sort((a, b) => a.t - b.t || a.k - b.k);
+  }
+
+  /**
+   * The VMs that moved this step, in the order they arrive on their final hosts: as their
+   * migrations end (`done`), or, without migrations in flight, in the order of their last move.
+   */
+  private arrivals(done: readonly Completion[] | null): number[] {
+    if (done !== null) return done.map((c) => c.vm);
+    const last = new Map<number, number>();
+    this.moves.forEach((m, k) => last.set(m.vm, k));
+    return [...last.keys()].sort((a, b) => last.get(a)! - last.get(b)!);
+  }
+
+  /** Moves this step's arrivals to the end of the arrival order, for the next step. */
+  private reorder(done: readonly Completion[] | null): void {
+    const moved = this.arrivals(done);
+    if (moved.length === 0) return;
+    const isMoved = this.migrating; // still flags exactly the VMs moved this step
+    let j = 0;
+    for (const vm of this.order) if (isMoved[vm] === 0) this.order[j++] = vm;
+    for (const vm of moved) this.order[j++] = vm;
   }
 
   /** PowerDatacenter's delay: RAM (MB) ÷ (host bandwidth in kbit/s ÷ (2 × 8000)). */

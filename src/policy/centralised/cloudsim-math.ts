@@ -14,7 +14,31 @@ export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return NaN;
   if (n === 1) return values[0]!;
-  const sorted = Array.from(values).sort((a, b) => a - b);
+  return medianOfSorted(sortedCopy(values));
+}
+
+/** A sorted copy in a reused buffer (numeric order; valid until the next call). */
+let sortWork = new Float64Array(64);
+function sortedCopy(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  if (sortWork.length < n) sortWork = new Float64Array(2 * n);
+  const w = sortWork;
+  // Insertion sort: the histories sorted here have at most 30 samples.
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && w[j]! > x) {
+      w[j + 1] = w[j]!;
+      j--;
+    }
+    w[j + 1] = x;
+  }
+  return w.subarray(0, n);
+}
+
+function medianOfSorted(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 1) return sorted[0]!;
   const pos = (50 * (n + 1)) / 100;
   const fpos = Math.floor(pos);
   const dif = pos - fpos;
@@ -27,7 +51,7 @@ export function median(values: ArrayLike<number>): number {
 
 /** MathUtil.iqr: Q3 − Q1 at indices round(0.75 (n + 1)) − 1 and round(0.25 (n + 1)) − 1. */
 export function iqr(values: ArrayLike<number>): number {
-  const sorted = Array.from(values).sort((a, b) => a - b);
+  const sorted = sortedCopy(values);
   const n = sorted.length;
   const q1 = javaRound(0.25 * (n + 1)) - 1;
   const q3 = javaRound(0.75 * (n + 1)) - 1;
@@ -35,10 +59,15 @@ export function iqr(values: ArrayLike<number>): number {
 }
 
 /** MathUtil.mad: the median of absolute deviations from the median. */
+let madWork = new Float64Array(64);
 export function mad(values: ArrayLike<number>): number {
-  if (values.length === 0) return 0;
+  const n = values.length;
+  if (n === 0) return 0;
   const m = median(values);
-  return median(Array.from(values, (x) => Math.abs(m - x)));
+  if (madWork.length < n) madWork = new Float64Array(2 * n);
+  const dev = madWork.subarray(0, n);
+  for (let i = 0; i < n; i++) dev[i] = Math.abs(m - values[i]!);
+  return median(dev);
 }
 
 /** Java's Math.round: halves round up (towards +∞). */
@@ -170,63 +199,85 @@ export function robustLoessEstimates(y: ArrayLike<number>): [number, number] {
   return weightedRegression(x, y, tricubeBisquareWeights(residuals));
 }
 
+/** Workspace of olsRSquared, grown on demand (it runs thousands of times a step under MC). */
+let qrtWork = new Float64Array(0);
+let zWork = new Float64Array(0);
+let betaWork = new Float64Array(0);
+let diagWork = new Float64Array(0);
+
 /**
- * OLSMultipleLinearRegression (with intercept) of `y` (m samples) on the columns of `x` (m rows ×
- * p predictors), by Householder QR as commons-math3 3.0 computes it; returns R² = 1 − SSR / SSTO.
- * Throws CloudSimMathError where commons-math throws: no rows, fewer samples than predictors + 1,
- * or an exactly singular R.
+ * OLSMultipleLinearRegression (with intercept) of y[0..m) on the predictors `columns` (each read
+ * in its first m entries), by Householder QR as commons-math3 3.0 computes it; returns
+ * R² = 1 − SSR / SSTO. Throws CloudSimMathError where commons-math throws: no sample, fewer
+ * samples than predictors + 1, or an exactly singular R.
  */
-export function olsRSquared(y: ArrayLike<number>, x: readonly ArrayLike<number>[]): number {
-  const m = x.length;
-  if (m === 0) throw new CloudSimMathError('no data');
-  const p = x[0]!.length;
+export function olsRSquared(
+  y: ArrayLike<number>,
+  columns: readonly ArrayLike<number>[],
+  m: number,
+): number {
+  if (m === 0 || columns.length === 0) throw new CloudSimMathError('no data');
+  const p = columns.length;
   if (p + 1 > m) throw new CloudSimMathError('not enough data for the number of predictors');
   const cols = p + 1;
-  // qrt[col][row]: the transposed design matrix [1 | x], decomposed in place.
-  const qrt = Array.from({ length: cols }, (_, c) =>
-    Float64Array.from({ length: m }, (_, r) => (c === 0 ? 1 : x[r]![c - 1]!)),
-  );
-  const rDiag = new Float64Array(Math.min(m, cols));
-  for (let minor = 0; minor < rDiag.length; minor++) {
-    const qm = qrt[minor]!;
+  if (qrtWork.length < cols * m) qrtWork = new Float64Array(2 * cols * m);
+  if (zWork.length < m) zWork = new Float64Array(2 * m);
+  if (betaWork.length < cols) {
+    betaWork = new Float64Array(2 * cols);
+    diagWork = new Float64Array(2 * cols);
+  }
+  // qrt[col * m + row]: the transposed design matrix [1 | x], decomposed in place.
+  const qrt = qrtWork;
+  for (let r = 0; r < m; r++) qrt[r] = 1;
+  for (let c = 1; c < cols; c++) {
+    const src = columns[c - 1]!;
+    const base = c * m;
+    for (let r = 0; r < m; r++) qrt[base + r] = src[r]!;
+  }
+  const nDiag = Math.min(m, cols);
+  const rDiag = diagWork;
+  for (let minor = 0; minor < nDiag; minor++) {
+    const mb = minor * m;
     let norm = 0;
-    for (let row = minor; row < m; row++) norm += qm[row]! * qm[row]!;
-    const a = qm[minor]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
+    for (let row = minor; row < m; row++) norm += qrt[mb + row]! * qrt[mb + row]!;
+    const a = qrt[mb + minor]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
     rDiag[minor] = a;
     if (a !== 0) {
-      qm[minor]! -= a;
+      qrt[mb + minor]! -= a;
       for (let col = minor + 1; col < cols; col++) {
-        const qc = qrt[col]!;
+        const cb = col * m;
         let alpha = 0;
-        for (let row = minor; row < m; row++) alpha -= qc[row]! * qm[row]!;
-        alpha /= a * qm[minor]!;
-        for (let row = minor; row < m; row++) qc[row]! -= alpha * qm[row]!;
+        for (let row = minor; row < m; row++) alpha -= qrt[cb + row]! * qrt[mb + row]!;
+        alpha /= a * qrt[mb + minor]!;
+        for (let row = minor; row < m; row++) qrt[cb + row]! -= alpha * qrt[mb + row]!;
       }
     }
   }
-  for (const d of rDiag) if (Math.abs(d) <= 0) throw new CloudSimMathError('singular matrix');
+  for (let i = 0; i < nDiag; i++)
+    if (Math.abs(rDiag[i]!) <= 0) throw new CloudSimMathError('singular matrix');
   // Solve R β = Qᵀ y.
-  const z = Float64Array.from(y);
-  for (let minor = 0; minor < rDiag.length; minor++) {
-    const qm = qrt[minor]!;
+  const z = zWork;
+  for (let r = 0; r < m; r++) z[r] = y[r]!;
+  for (let minor = 0; minor < nDiag; minor++) {
+    const mb = minor * m;
     let dot = 0;
-    for (let row = minor; row < m; row++) dot += z[row]! * qm[row]!;
-    dot /= rDiag[minor]! * qm[minor]!;
-    for (let row = minor; row < m; row++) z[row]! += dot * qm[row]!;
+    for (let row = minor; row < m; row++) dot += z[row]! * qrt[mb + row]!;
+    dot /= rDiag[minor]! * qrt[mb + minor]!;
+    for (let row = minor; row < m; row++) z[row]! += dot * qrt[mb + row]!;
   }
-  const beta = new Float64Array(cols);
-  for (let row = rDiag.length - 1; row >= 0; row--) {
+  const beta = betaWork;
+  for (let row = nDiag - 1; row >= 0; row--) {
     z[row]! /= rDiag[row]!;
     const v = z[row]!;
     beta[row] = v;
-    const qr = qrt[row]!;
-    for (let i = 0; i < row; i++) z[i]! -= v * qr[i]!;
+    const rb = row * m;
+    for (let i = 0; i < row; i++) z[i]! -= v * qrt[rb + i]!;
   }
   // Residual sum of squares, and SecondMoment's running total sum of squares.
   let ssr = 0;
   for (let r = 0; r < m; r++) {
     let fit = beta[0]!;
-    for (let c = 1; c < cols; c++) fit += x[r]![c - 1]! * beta[c]!;
+    for (let c = 1; c < cols; c++) fit += columns[c - 1]![r]! * beta[c]!;
     const e = y[r]! - fit;
     ssr += e * e;
   }

@@ -28,8 +28,9 @@ export class CloudSimPlan {
   /** Per host at the step's update: utilisation (0..1) and the power it draws at it, W. */
   readonly measuredUtil: Float64Array;
   readonly measuredPowerW: Float64Array;
-  // Caches per host, valid while `fresh[h]`.
+  // Caches per host, valid while `fresh[h]`; hosts changed since are queued in `dirty`.
   private readonly fresh: Uint8Array;
+  private dirty: number[] = [];
   private readonly freshHist: Uint8Array;
   private readonly allocMips: Float64Array;
   private readonly availMips: Float64Array;
@@ -93,6 +94,7 @@ export class CloudSimPlan {
     for (const vm of order) this.lists[view.vmHost[vm]!]!.push(vm);
     this.fresh.fill(0);
     this.freshHist.fill(0);
+    this.dirty.length = 0;
     for (let h = 0; h < this.n; h++) {
       const u = cloudSimUtilization(this.allocatedMips(h), view.cpuCapMips[h]!);
       this.measuredUtil[h] = u;
@@ -103,7 +105,7 @@ export class CloudSimPlan {
   /** vmCreate: `vm` joins the end of host `h`'s list. */
   add(h: number, vm: number): void {
     this.lists[h]!.push(vm);
-    this.fresh[h] = 0;
+    this.invalidate(h);
     this.freshHist[h] = 0;
   }
 
@@ -111,13 +113,38 @@ export class CloudSimPlan {
   remove(h: number, vm: number): void {
     const l = this.lists[h]!;
     l.splice(l.indexOf(vm), 1);
-    this.fresh[h] = 0;
+    this.invalidate(h);
     this.freshHist[h] = 0;
   }
 
   /** Arrival order for the VMs this step moved, as their migrations end (shortest first). */
   stampArrivals(vms: readonly number[]): void {
     for (const vm of vms) this.stamp[vm] = this.nextStamp++;
+  }
+
+  private invalidate(h: number): void {
+    if (this.fresh[h] === 1) this.dirty.push(h);
+    this.fresh[h] = 0;
+  }
+
+  /**
+   * Brings every host's cached sums up to date, so that a scan over all hosts can read the
+   * arrays `available`, `allocated` and `ram` directly.
+   */
+  flush(): void {
+    for (const h of this.dirty) this.refresh(h);
+    this.dirty.length = 0;
+  }
+
+  /** Per host, valid after flush(): free MIPS, allocated MIPS, RAM held (see the methods below). */
+  get available(): Float64Array {
+    return this.availMips;
+  }
+  get allocated(): Float64Array {
+    return this.allocMips;
+  }
+  get ram(): Float64Array {
+    return this.plannedRam;
   }
 
   private refresh(h: number): void {

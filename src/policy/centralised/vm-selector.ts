@@ -99,21 +99,16 @@ export class VmSelectorMaximumCorrelation implements VmSelector {
  */
 function correlations(c: SelectionCandidates): number[] {
   const n = c.vms.length;
-  const rows = c.vms.map((vm) => c.history(vm));
-  const m = Math.min(...rows.map((r) => r.length));
   if (n < 2) throw new CloudSimMathError('one VM: nothing to correlate with');
+  const rows = c.vms.map((vm) => c.history(vm));
+  let m = Infinity;
+  for (const r of rows) m = Math.min(m, r.length);
+  // Regressing VM i on the others: the design's predictor columns are the other VMs' histories.
+  const others: ArrayLike<number>[] = new Array<ArrayLike<number>>(n - 1);
   return rows.map((y, i) => {
-    const x: Float64Array[] = [];
-    for (let r = 0; r < m; r++) {
-      const row = new Float64Array(n - 1);
-      let k = 0;
-      for (let j = 0; j < n; j++) if (j !== i) row[k++] = rows[j]![r]!;
-      x.push(row);
-    }
-    return olsRSquared(
-      Array.from({ length: m }, (_, r) => y[r]!),
-      x,
-    );
+    let k = 0;
+    for (let j = 0; j < n; j++) if (j !== i) others[k++] = rows[j]!;
+    return olsRSquared(y, others, m);
   });
 }
 
