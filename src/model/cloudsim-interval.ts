@@ -66,8 +66,16 @@ export interface IntervalStats {
   cpuLostMi: number;
   /** Hosts with allocated < requested MIPS right after the step's migrations started. */
   overloadedHosts: number;
-  /** Hosts with allocated MIPS > 0 right after the step's migrations started. */
+  /**
+   * Hosts with allocated MIPS > 0 in the state that closes the step (CloudSim's active hosts; a
+   * host holding only idle or ended VMs is not one).
+   */
   activeHosts: number;
+  /**
+   * Hosts that went from active to inactive (CloudSim's host shutdowns,
+   * Helper.getTimesBeforeHostShutdown; a host's history starts as active).
+   */
+  shutdowns: number;
 }
 
 /**
@@ -138,6 +146,7 @@ export class CloudSimInterval {
     this.vmOut = new Uint8Array(vms.length);
     this.migrating = new Uint8Array(vms.length);
     this.order = Int32Array.from({ length: vms.length }, (_, i) => i);
+    this.wasActive = new Uint8Array(this.n).fill(1);
     this.lists = Array.from({ length: this.n }, () => []);
   }
 
@@ -226,21 +235,25 @@ export class CloudSimInterval {
       cpuLostMi: 0,
       overloadedHosts: 0,
       activeHosts: 0,
+      shutdowns: 0,
     };
     const t0 = this.startTime(s);
     const lists = this.placeAtStart(ended);
     const done = this.o.migrationInFlight ? this.completions(t0) : [];
     this.reorder(this.o.migrationInFlight ? done : null);
     if (!this.o.migrationInFlight) this.chargeInstantMoves(stats, mips, t0);
-    if (!this.updates(s)) return stats;
+    if (!this.updates(s)) {
+      // Nothing is metered; the hosts that run something once the step's moves are done.
+      this.utilisation(lists, t0, s, this.now, this.next, mips, this.preUtil);
+      for (let h = 0; h < this.n; h++) if (this.preUtil[h]! > 0) stats.activeHosts++;
+      return stats;
+    }
     const cut = this.o.lastStepCutAtLastMigration && s === this.steps - 1;
 
     // The state right after the step's migrations started (CloudSim's last entries at t0).
-    this.record(lists, t0, s, this.now, this.next, mips);
-    for (let h = 0; h < this.n; h++) {
-      if (this.hostAlloc[h]! > 0) stats.activeHosts++;
+    this.record(lists, t0, s, this.now, this.next, mips, stats);
+    for (let h = 0; h < this.n; h++)
       if (this.hostAlloc[h]! > 0 && this.hostAlloc[h]! < this.hostReq[h]!) stats.overloadedHosts++;
-    }
     let prevT = t0;
     let i = 0;
     for (;;) {
@@ -254,9 +267,10 @@ export class CloudSimInterval {
       if (atEnd) break;
       if (this.o.vmEndsAtZeroDemand) this.endIdleVms(lists, t, s, mips, ended);
       for (; i < done.length && done[i]!.t === t; i++) this.complete(lists, done[i]!);
-      this.record(lists, t, s, this.now, this.next, mips);
+      this.record(lists, t, s, this.now, this.next, mips, stats);
       prevT = t;
     }
+    for (let h = 0; h < this.n; h++) if (this.hostAlloc[h]! > 0) stats.activeHosts++;
     return stats;
   }
 
@@ -274,6 +288,8 @@ export class CloudSimInterval {
   private readonly vmOut: Uint8Array;
   private finalHost: Int32Array;
   private readonly migrating: Uint8Array;
+  /** Per host: active at its last recorded state (1 before any, as CloudSim's history reads). */
+  private readonly wasActive: Uint8Array;
   /** VMs in arrival order (creation order at first); each host lists its VMs in this order. */
   private readonly order: Int32Array;
   private readonly lists: Slot[][];
@@ -439,6 +455,7 @@ export class CloudSimInterval {
     a: Float64Array,
     b: Float64Array,
     mips: Float64Array,
+    stats: IntervalStats,
   ): void {
     this.vmReq.fill(-1);
     for (let h = 0; h < this.n; h++) {
@@ -457,6 +474,9 @@ export class CloudSimInterval {
       }
       this.hostAlloc[h] = util;
       this.hostReq[h] = req;
+      const active = util > 0 ? 1 : 0;
+      if (this.wasActive[h] === 1 && active === 0) stats.shutdowns++;
+      this.wasActive[h] = active;
       const u = cloudSimUtilization(util, this.cap[h]!);
       invariant(u <= 1, () => `host ${h} allocates ${u} × its capacity at ${t} s`);
       this.postUtil[h] = u;

@@ -67,6 +67,8 @@ export interface StepStats {
   cpuLostMi: number;
   /** Σ CPU demand / Σ CPU capacity of active hosts (0..1+). */
   activeCpuUtil: number;
+  /** The `cloudsim` timeline only: hosts going from active (allocated MIPS > 0) to inactive. */
+  hostShutdowns?: number;
 }
 
 export class Datacenter {
@@ -281,30 +283,31 @@ export class Datacenter {
     const m = interval.endStep(this.vmMips, this.vmEnded);
     let cpuDemand = 0;
     let ramDemand = 0;
-    let awake = 0;
-    let awakeCap = 0;
     for (let vm = 0; vm < this.vmCount; vm++) {
       cpuDemand += this.vmCpuMips[vm]!;
       ramDemand += this.vmRamUsedMb[vm]!;
     }
-    for (let h = 0; h < this.hostCount; h++) {
-      if (this.awake[h] === 0) continue;
-      awake++;
-      awakeCap += this.cpuCapMips[h]!;
-    }
+    let activeCap = 0;
+    for (let h = 0; h < this.hostCount; h++)
+      if (this.awake[h] === 1) activeCap += this.cpuCapMips[h]!;
+    // Sleeping hosts draw sleepPowerW; awake ones are metered by the timeline (0 W when idle).
+    const asleep = this.awake.reduce((a, x) => a + (x === 0 ? 1 : 0), 0);
+    const sleepKWh = (asleep * this.options.sleepPowerW * this.options.stepSeconds) / 3.6e6;
     return {
       step: this.step,
-      activePms: awake,
-      sleepingPms: this.hostCount - awake,
+      // CloudSim's active hosts: allocated MIPS > 0 (a PM holding only idle or ended VMs is off).
+      activePms: m.activeHosts,
+      sleepingPms: this.hostCount - m.activeHosts,
       overloadedPms: m.overloadedHosts,
       lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
       migrations: this.stepMigrations,
-      energyKWh: m.energyKWh,
+      energyKWh: m.energyKWh + sleepKWh,
       overloadSeconds: m.overloadSeconds,
       activeSeconds: m.activeSeconds,
       cpuRequestedMi: m.cpuRequestedMi,
       cpuLostMi: m.cpuLostMi,
-      activeCpuUtil: awakeCap > 0 ? cpuDemand / awakeCap : 0,
+      activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
+      hostShutdowns: m.shutdowns,
     };
   }
 }
