@@ -292,3 +292,118 @@ export function olsRSquared(
   }
   return 1 - ssr / m2;
 }
+
+let prefixWork = new Float64Array(0);
+let suffixWork = new Float64Array(0);
+let prefixDiag = new Float64Array(0);
+
+/**
+ * R² of each series regressed on all the others, as olsRSquared(series[i], others, m) gives it
+ * for i = 0, 1, … (MaximumCorrelation's getCorrelationCoefficients), to the bit, with the
+ * Householder steps of the common prefix [1, series 0..i−1] shared between the fits: the fit of
+ * series i continues from the prefix state where that of series i − 1 left it (about a third of
+ * the work). Throws CloudSimMathError at the first fit commons-math would throw on.
+ */
+export function allRSquared(series: readonly ArrayLike<number>[], m: number): number[] {
+  const n = series.length;
+  if (m === 0 || n < 2) throw new CloudSimMathError('no data');
+  if (n > m) throw new CloudSimMathError('not enough data for the number of predictors');
+  // P: the columns [1, s_0, …, s_{n−1}], with the prefix reflectors applied as fits advance.
+  const width = n + 1;
+  if (prefixWork.length < width * m) prefixWork = new Float64Array(2 * width * m);
+  if (suffixWork.length < width * m) suffixWork = new Float64Array(2 * width * m);
+  if (prefixDiag.length < width) prefixDiag = new Float64Array(2 * width);
+  if (betaWork.length < width) {
+    betaWork = new Float64Array(2 * width);
+    diagWork = new Float64Array(2 * width);
+  }
+  if (zWork.length < m) zWork = new Float64Array(2 * m);
+  const P = prefixWork;
+  for (let r = 0; r < m; r++) P[r] = 1;
+  for (let c = 1; c < width; c++) {
+    const src = series[c - 1]!;
+    for (let r = 0; r < m; r++) P[c * m + r] = src[r]!;
+  }
+  prefixDiag[0] = householderStep(P, m, 0, 0, width);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // Prefix minors 0..i are done in P; its column i + 1 is series i with them applied (z so far).
+    const F = suffixWork; // fit positions i + 1 … n − 1 (series i + 1 …), then z
+    const suffix = n - 1 - i;
+    for (let k = 0; k < suffix; k++) F.set(P.subarray((i + 2 + k) * m, (i + 3 + k) * m), k * m);
+    const zb = suffix * m;
+    F.set(P.subarray((i + 1) * m, (i + 2) * m), zb);
+    const diag = diagWork;
+    for (let k = 0; k <= i; k++) diag[k] = prefixDiag[k]!;
+    // The suffix's minors i + 1 … n − 1, on the fit's own columns, z carried along as a column.
+    for (let k = 0; k < suffix; k++) {
+      const minor = i + 1 + k;
+      diag[minor] = householderStep(F, m, minor, k, suffix + 1);
+    }
+    for (let k = 0; k < n; k++)
+      if (Math.abs(diag[k]!) <= 0) throw new CloudSimMathError('singular matrix');
+    // Back substitution R β = Qᵀ y; column `pos` of R is P's (prefix) or F's (suffix).
+    const z = zWork;
+    for (let r = 0; r < m; r++) z[r] = F[zb + r]!;
+    const beta = betaWork;
+    for (let row = n - 1; row >= 0; row--) {
+      z[row]! /= diag[row]!;
+      const v = z[row]!;
+      beta[row] = v;
+      const base = row <= i ? row * m : (row - i - 1) * m;
+      const col = row <= i ? P : F;
+      for (let r = 0; r < row; r++) z[r]! -= v * col[base + r]!;
+    }
+    // Residuals with the original design [1, s_j (j ≠ i)], and SecondMoment's total.
+    const y = series[i]!;
+    let ssr = 0;
+    for (let r = 0; r < m; r++) {
+      let fit = beta[0]!;
+      let pos = 1;
+      for (let j = 0; j < n; j++) if (j !== i) fit += series[j]![r]! * beta[pos++]!;
+      const e = y[r]! - fit;
+      ssr += e * e;
+    }
+    let m1 = 0;
+    let m2 = 0;
+    for (let r = 0; r < m; r++) {
+      const k = r + 1;
+      const dev = y[r]! - m1;
+      const nDev = dev / k;
+      m1 += nDev;
+      m2 += (k - 1) * dev * nDev;
+    }
+    out.push(1 - ssr / m2);
+    // Advance the prefix by series i (P's column i + 1) for the next fit.
+    if (i < n - 1) prefixDiag[i + 1] = householderStep(P, m, i + 1, i + 1, width);
+  }
+  return out;
+}
+
+/**
+ * One step of commons-math's QRDecomposition: the reflector of column `col` (its rows from
+ * `minor` on) applied to the columns after it up to `width`; returns R's diagonal entry.
+ */
+function householderStep(
+  Q: Float64Array,
+  m: number,
+  minor: number,
+  col: number,
+  width: number,
+): number {
+  const mb = col * m;
+  let norm = 0;
+  for (let row = minor; row < m; row++) norm += Q[mb + row]! * Q[mb + row]!;
+  const a = Q[mb + minor]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
+  if (a !== 0) {
+    Q[mb + minor]! -= a;
+    for (let c = col + 1; c < width; c++) {
+      const cb = c * m;
+      let alpha = 0;
+      for (let row = minor; row < m; row++) alpha -= Q[cb + row]! * Q[mb + row]!;
+      alpha /= a * Q[mb + minor]!;
+      for (let row = minor; row < m; row++) Q[cb + row]! -= alpha * Q[mb + row]!;
+    }
+  }
+  return a;
+}

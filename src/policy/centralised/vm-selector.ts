@@ -10,7 +10,7 @@
  *    computed (fewer samples than VMs, a singular design).
  */
 import type { Rng } from '../../core/rng.ts';
-import { CloudSimMathError, olsRSquared } from './cloudsim-math.ts';
+import { allRSquared, CloudSimMathError } from './cloudsim-math.ts';
 import type { SelectorName } from './cloudsim-heuristics.ts';
 
 /** What a selector may read about one host's candidate VMs. */
@@ -98,18 +98,10 @@ export class VmSelectorMaximumCorrelation implements VmSelector {
  * cut to the shortest one).
  */
 function correlations(c: SelectionCandidates): number[] {
-  const n = c.vms.length;
-  if (n < 2) throw new CloudSimMathError('one VM: nothing to correlate with');
   const rows = c.vms.map((vm) => c.history(vm));
   let m = Infinity;
   for (const r of rows) m = Math.min(m, r.length);
-  // Regressing VM i on the others: the design's predictor columns are the other VMs' histories.
-  const others: ArrayLike<number>[] = new Array<ArrayLike<number>>(n - 1);
-  return rows.map((y, i) => {
-    let k = 0;
-    for (let j = 0; j < n; j++) if (j !== i) others[k++] = rows[j]!;
-    return olsRSquared(y, others, m);
-  });
+  return allRSquared(rows, m);
 }
 
 export function vmSelector(name: SelectorName, rng: Rng): VmSelector {
