@@ -53,6 +53,17 @@ export const CLOUDSIM_PHYSICS: CloudSimPhysics = {
   lastStepCutAtLastMigration: true,
 };
 
+/** One recorded update, as an observer sees it (tests, tracing). */
+export interface CloudSimUpdate {
+  /** Seconds since the run's start (CloudSim's clock). */
+  time: number;
+  /** Per host: the VMs on it and their roles (VmRole), in list order. */
+  hosts: readonly { vm: number; role: number }[][];
+  /** Per host: utilisation MIPS (allocated, a migrating-out VM at allocated ÷ 0.9) and requested MIPS. */
+  allocatedMips: Float64Array;
+  requestedMips: Float64Array;
+}
+
 /** What one step measured (the Datacenter adds the rest of StepStats). */
 export interface IntervalStats {
   energyKWh: number;
@@ -149,6 +160,9 @@ export class CloudSimInterval {
     this.wasActive = new Uint8Array(this.n).fill(1);
     this.lists = Array.from({ length: this.n }, () => []);
   }
+
+  /** Called with every recorded update (the state that holds until the next one); tests, tracing. */
+  observer: ((u: CloudSimUpdate) => void) | null = null;
 
   /** Whether the datacenter updates (meters, ends idle VMs, lets its policy decide) at `step`. */
   updates(step: number): boolean {
@@ -481,6 +495,12 @@ export class CloudSimInterval {
       invariant(u <= 1, () => `host ${h} allocates ${u} × its capacity at ${t} s`);
       this.postUtil[h] = u;
     }
+    this.observer?.({
+      time: t,
+      hosts: lists.map((l) => l.map((x) => ({ vm: vmOf(x), role: roleOf(x) }))),
+      allocatedMips: Float64Array.from(this.hostAlloc),
+      requestedMips: Float64Array.from(this.hostReq),
+    });
   }
 
   /** Energy, SLA time and PDM over the `dt` seconds since the last recorded update. */

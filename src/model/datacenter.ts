@@ -96,7 +96,8 @@ export class Datacenter {
    * ghost of 0 MIPS that the datacenter neither meters nor counts when it moves.
    */
   readonly vmEnded: Uint8Array;
-  private readonly interval: CloudSimInterval | null;
+  /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
+  readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
   private readonly hostCpu: Float64Array;
   private readonly cpuCapDesc: Float64Array;
