@@ -190,13 +190,15 @@ export function loessEstimates(y: ArrayLike<number>): [number, number] {
   return weightedRegression(positions(y.length), y, tricubeWeights(y.length));
 }
 
-/** MathUtil.getRobustLoessParameterEstimates(y): [intercept, slope]. */
+/**
+ * MathUtil.getRobustLoessParameterEstimates(y): [intercept, slope]. Its second regression weights
+ * the data by tricube × bisquare weights, each 1/k × a tricube weight with k > 0, or
+ * Double.MAX_VALUE: never ≤ 0, so MathUtil's 40 %-of-weights-≤-0 rule never applies them and the
+ * plain data are regressed again, giving the first regression's estimates (tricubeBisquareWeights
+ * computes those weights; a test checks they are positive). So it is loessEstimates(y).
+ */
 export function robustLoessEstimates(y: ArrayLike<number>): [number, number] {
-  const n = y.length;
-  const x = positions(n);
-  const [a, b] = weightedRegression(x, y, tricubeWeights(n));
-  const residuals = Array.from(y, (v, i) => v - (a + b * x[i]!));
-  return weightedRegression(x, y, tricubeBisquareWeights(residuals));
+  return loessEstimates(y);
 }
 
 /** Workspace of olsRSquared, grown on demand (it runs thousands of times a step under MC). */
