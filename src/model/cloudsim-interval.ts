@@ -236,6 +236,17 @@ export class CloudSimInterval {
   }
 
   /**
+   * A reference repack moved a VM for free: it runs on `to` from the step's start, last in its
+   * list, and nothing is in flight.
+   */
+  onFreeMove(vm: number, to: number): void {
+    this.startHost[vm] = to;
+    const i = this.order.indexOf(vm);
+    this.order.copyWithin(i, i + 1);
+    this.order[this.order.length - 1] = vm;
+  }
+
+  /**
    * Meters the step: replays CloudSim's updates at the step's start and at each migration's end,
    * integrating energy, SLATAH and PDM between them. `ended` may gain VMs that end mid-step.
    */

@@ -205,6 +205,7 @@ export class Datacenter {
     this.stepMigrations++;
     if (this.interval) {
       if (charged) this.interval.onMigration(vm, to);
+      else this.interval.onFreeMove(vm, to);
       return;
     }
     if (charged)
