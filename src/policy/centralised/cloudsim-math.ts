@@ -296,6 +296,8 @@ export function olsRSquared(
 }
 
 let prefixWork = new Float64Array(0);
+let seriesWork = new Float64Array(0);
+let sstoWork = new Float64Array(0);
 let suffixWork = new Float64Array(0);
 let prefixDiag = new Float64Array(0);
 
@@ -320,12 +322,29 @@ export function allRSquared(series: readonly ArrayLike<number>[], m: number): nu
     diagWork = new Float64Array(2 * width);
   }
   if (zWork.length < m) zWork = new Float64Array(2 * m);
+  // X: the series, flat (X[j·m + r]); ssto: each one's total sum of squares (SecondMoment).
+  if (seriesWork.length < n * m) seriesWork = new Float64Array(2 * n * m);
+  if (sstoWork.length < n) sstoWork = new Float64Array(2 * n);
+  const X = seriesWork;
+  const ssto = sstoWork;
+  for (let j = 0; j < n; j++) {
+    const src = series[j]!;
+    let m1 = 0;
+    let m2 = 0;
+    for (let r = 0; r < m; r++) {
+      const v = src[r]!;
+      X[j * m + r] = v;
+      const k = r + 1;
+      const dev = v - m1;
+      const nDev = dev / k;
+      m1 += nDev;
+      m2 += (k - 1) * dev * nDev;
+    }
+    ssto[j] = m2;
+  }
   const P = prefixWork;
   for (let r = 0; r < m; r++) P[r] = 1;
-  for (let c = 1; c < width; c++) {
-    const src = series[c - 1]!;
-    for (let r = 0; r < m; r++) P[c * m + r] = src[r]!;
-  }
+  P.set(X.subarray(0, n * m), m);
   prefixDiag[0] = householderStep(P, m, 0, 0, width);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -356,25 +375,17 @@ export function allRSquared(series: readonly ArrayLike<number>[], m: number): nu
       const col = row <= i ? P : F;
       for (let r = 0; r < row; r++) z[r]! -= v * col[base + r]!;
     }
-    // Residuals with the original design [1, s_j (j ≠ i)], and SecondMoment's total.
-    const y = series[i]!;
+    // Residuals with the original design [1, s_j (j ≠ i)], the fit summed in column order.
+    const yb = i * m;
     let ssr = 0;
     for (let r = 0; r < m; r++) {
       let fit = beta[0]!;
       let pos = 1;
-      for (let j = 0; j < n; j++) if (j !== i) fit += series[j]![r]! * beta[pos++]!;
-      const e = y[r]! - fit;
+      for (let j = 0; j < n; j++) if (j !== i) fit += X[j * m + r]! * beta[pos++]!;
+      const e = X[yb + r]! - fit;
       ssr += e * e;
     }
-    let m1 = 0;
-    let m2 = 0;
-    for (let r = 0; r < m; r++) {
-      const k = r + 1;
-      const dev = y[r]! - m1;
-      const nDev = dev / k;
-      m1 += nDev;
-      m2 += (k - 1) * dev * nDev;
-    }
+    const m2 = ssto[i]!;
     out.push(1 - ssr / m2);
     // Advance the prefix by series i (P's column i + 1) for the next fit.
     if (i < n - 1) prefixDiag[i + 1] = householderStep(P, m, i + 1, i + 1, width);
