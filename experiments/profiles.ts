@@ -7,7 +7,7 @@
 import { ConfigError } from '../src/core/errors.ts';
 import { PROFILES, type ProfileName } from '../src/model/profile.ts';
 import { policyEntry } from '../src/policy/registry.ts';
-import { CLOUDSIM_PHYSICS } from '../src/model/cloudsim-interval.ts';
+import { CLOUDSIM_PHYSICS } from '../src/model/cloudsim-physics.ts';
 import { CLOUDSIM_ALLOCATION_QUIRKS } from '../src/policy/centralised/controller-cloudsim.ts';
 import type { ConfigOverrides } from './config.ts';
 

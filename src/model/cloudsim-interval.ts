@@ -13,103 +13,9 @@
  */
 import { invariant } from '../core/errors.ts';
 import { cloudSimAllocate, cloudSimPowerW, cloudSimUtilization, VmRole } from './cloudsim-host.ts';
+import { CloudSimHostLists, roleOf, vmOf, type Slot } from './cloudsim-host-lists.ts';
+import type { CloudSimPhysics, CloudSimUpdate, IntervalStats } from './cloudsim-physics.ts';
 import { hostCpuMips, type HostType, type VmType } from './hardware.ts';
-
-/** CloudSim's datacenter behaviours, each switchable (config section `cloudsim`). */
-export interface CloudSimPhysics {
-  /**
-   * Seconds past each 300 s trace point at which CloudSim's datacenter updates and its policy
-   * decides (0.1: its first event comes 0.1 s in); demand is the trace interpolated linearly there.
-   */
-  sampleOffsetSeconds: number;
-  /**
-   * A VM whose demand is exactly 0 at an update is "completed" and leaves the datacenter for good
-   * (HostDynamicWorkload.getCompletedVms): on PlanetLab 20110303 half the VMs end this way.
-   */
-  vmEndsAtZeroDemand: boolean;
-  /**
-   * Migrations take RAM ÷ (bandwidth ÷ 2) seconds, during which the VM runs at 90 % on its source
-   * and its destination reserves 10 % of it while counting its full request; false: a VM moves at
-   * the step's start and loses 10 % of its CPU for the migration's duration, charged as PDM only.
-   */
-  migrationInFlight: boolean;
-  /** A VM is allocated at most one core's MIPS (CloudSim VMs have one PE). */
-  vmCappedAtOneCore: boolean;
-  /** Nothing is metered in the first step: CloudSim's first update comes at its end (300.1 s). */
-  firstStepUnmetered: boolean;
-  /**
-   * The run ends at steps × 300 s, before the update that would close the last step: only the
-   * updates at its migrations' ends are metered in it.
-   */
-  lastStepCutAtLastMigration: boolean;
-}
-
-export const CLOUDSIM_PHYSICS: CloudSimPhysics = {
-  sampleOffsetSeconds: 0.1,
-  vmEndsAtZeroDemand: true,
-  migrationInFlight: true,
-  vmCappedAtOneCore: true,
-  firstStepUnmetered: true,
-  lastStepCutAtLastMigration: true,
-};
-
-/** One recorded update, as an observer sees it (tests, tracing). */
-export interface CloudSimUpdate {
-  /** Seconds since the run's start (CloudSim's clock). */
-  time: number;
-  /** Per host: the VMs on it and their roles (VmRole), in list order. */
-  hosts: readonly { vm: number; role: number }[][];
-  /** Per host: utilisation MIPS (allocated, a migrating-out VM at allocated ÷ 0.9) and requested MIPS. */
-  allocatedMips: Float64Array;
-  requestedMips: Float64Array;
-}
-
-/** What one step measured (the Datacenter adds the rest of StepStats). */
-export interface IntervalStats {
-  energyKWh: number;
-  /** Host-seconds of active hosts (allocated MIPS > 0). */
-  activeSeconds: number;
-  /** Host-seconds of active hosts with allocated < requested MIPS. */
-  overloadSeconds: number;
-  /** Σ over VMs of requested MIPS × s (MI). */
-  cpuRequestedMi: number;
-  /** Σ over migrating VMs of (requested − allocated) MIPS × s (MI). */
-  cpuLostMi: number;
-  /** Hosts with allocated < requested MIPS right after the step's migrations started. */
-  overloadedHosts: number;
-  /**
-   * Hosts with allocated MIPS > 0 in the state that closes the step (CloudSim's active hosts; a
-   * host holding only idle or ended VMs is not one).
-   */
-  activeHosts: number;
-  /**
-   * Hosts that went from active to inactive (CloudSim's host shutdowns,
-   * Helper.getTimesBeforeHostShutdown; a host's history starts as active).
-   */
-  shutdowns: number;
-}
-
-/**
- * A VM's place on a host at one instant: vm × 4 + role (cloudsim-host VmRole), packed in a number
- * so that the per-step host lists allocate nothing.
- */
-type Slot = number;
-
-/** A VM's migration(s) this step: when it ends (s), from where, through which targets. */
-interface Completion {
-  t: number;
-  vm: number;
-  /**
-   * Index of its last order: CloudSim's event queue delivers by time, then sending order, and a
-   * VM ordered twice lands on its final host with its second event.
-   */
-  k: number;
-  from: number;
-  targets: number[];
-}
-const slot = (vm: number, role: number): Slot => vm * 4 + role;
-const vmOf = (x: Slot) => x >> 2;
-const roleOf = (x: Slot) => x & 3;
 
 export class CloudSimInterval {
   private readonly n: number;
@@ -120,8 +26,8 @@ export class CloudSimInterval {
   private next: Float64Array;
   private after: Float64Array;
   private step = -1;
-  private moves: { vm: number; to: number }[] = [];
-  private startHost: Int32Array;
+  /** Which VMs each host lists, in which role and order. */
+  private readonly hl: CloudSimHostLists;
   private alloc = new Float64Array(64);
   private req = new Float64Array(64);
   private roles = new Uint8Array(64);
@@ -146,8 +52,7 @@ export class CloudSimInterval {
     this.now = new Float64Array(vms.length);
     this.next = new Float64Array(vms.length);
     this.after = new Float64Array(vms.length);
-    this.startHost = new Int32Array(vms.length);
-    this.finalHost = new Int32Array(vms.length);
+    this.hl = new CloudSimHostLists(hosts, vms);
     this.postUtil = new Float64Array(this.n);
     this.preUtil = new Float64Array(this.n);
     this.hostAlloc = new Float64Array(this.n);
@@ -155,10 +60,7 @@ export class CloudSimInterval {
     this.vmAlloc = new Float64Array(vms.length);
     this.vmReq = new Float64Array(vms.length);
     this.vmOut = new Uint8Array(vms.length);
-    this.migrating = new Uint8Array(vms.length);
-    this.order = Int32Array.from({ length: vms.length }, (_, i) => i);
     this.wasActive = new Uint8Array(this.n).fill(1);
-    this.lists = Array.from({ length: this.n }, () => []);
   }
 
   /** Called with every recorded update (the state that holds until the next one); tests, tracing. */
@@ -212,8 +114,7 @@ export class CloudSimInterval {
     }
     this.now.set(util);
     this.step = step;
-    this.moves = [];
-    this.startHost.set(vmHost);
+    this.hl.beginStep(vmHost);
     const t = this.startTime(step);
     const updates = this.updates(step);
     for (let vm = 0; vm < this.vms.length; vm++) {
@@ -232,18 +133,12 @@ export class CloudSimInterval {
 
   /** A live VM was ordered from its host to `to` during this step. */
   onMigration(vm: number, to: number): void {
-    this.moves.push({ vm, to });
+    this.hl.onMigration(vm, to);
   }
 
-  /**
-   * A reference repack moved a VM for free: it runs on `to` from the step's start, last in its
-   * list, and nothing is in flight.
-   */
+  /** A reference repack moved a VM for free: it runs on `to` from the step's start. */
   onFreeMove(vm: number, to: number): void {
-    this.startHost[vm] = to;
-    const i = this.order.indexOf(vm);
-    this.order.copyWithin(i, i + 1);
-    this.order[this.order.length - 1] = vm;
+    this.hl.onFreeMove(vm, to);
   }
 
   /**
@@ -263,9 +158,9 @@ export class CloudSimInterval {
       shutdowns: 0,
     };
     const t0 = this.startTime(s);
-    const lists = this.placeAtStart(ended);
-    const done = this.o.migrationInFlight ? this.completions(t0) : [];
-    this.reorder(this.o.migrationInFlight ? done : null);
+    const lists = this.hl.placeAtStart(ended, this.o.migrationInFlight);
+    const done = this.o.migrationInFlight ? this.hl.completions(t0) : [];
+    this.hl.reorder(this.o.migrationInFlight ? done : null);
     if (!this.o.migrationInFlight) this.chargeInstantMoves(stats, mips, t0);
     if (!this.updates(s)) {
       // Nothing is metered; the hosts that run something once the step's moves are done.
@@ -291,7 +186,7 @@ export class CloudSimInterval {
       this.accrue(t - prevT, stats);
       if (atEnd) break;
       if (this.o.vmEndsAtZeroDemand) this.endIdleVms(lists, t, s, mips, ended);
-      for (; i < done.length && done[i]!.t === t; i++) this.complete(lists, done[i]!);
+      for (; i < done.length && done[i]!.t === t; i++) this.hl.complete(done[i]!);
       this.record(lists, t, s, this.now, this.next, mips, stats);
       prevT = t;
     }
@@ -311,101 +206,8 @@ export class CloudSimInterval {
   private readonly vmAlloc: Float64Array;
   private readonly vmReq: Float64Array;
   private readonly vmOut: Uint8Array;
-  private finalHost: Int32Array;
-  private readonly migrating: Uint8Array;
   /** Per host: active at its last recorded state (1 before any, as CloudSim's history reads). */
   private readonly wasActive: Uint8Array;
-  /** VMs in arrival order (creation order at first); each host lists its VMs in this order. */
-  private readonly order: Int32Array;
-  private readonly lists: Slot[][];
-
-  /** Host VM lists right after the step's migrations start. */
-  private placeAtStart(ended: Uint8Array): Slot[][] {
-    const lists = this.lists;
-    for (const l of lists) l.length = 0;
-    const inFlight = this.o.migrationInFlight;
-    const migrating = this.migrating;
-    migrating.fill(0);
-    const finalHost = this.finalHost;
-    finalHost.set(this.startHost);
-    for (const m of this.moves) {
-      finalHost[m.vm] = m.to;
-      migrating[m.vm] = 1;
-    }
-    // Hosts list their VMs in arrival order (CloudSim appends a VM when it arrives); sums over a
-    // list are taken in that order, as CloudSim's are, so that ties fall the same way.
-    for (const vm of this.order) {
-      if (ended[vm] === 1) continue;
-      if (migrating[vm] === 0) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Resident));
-      else if (inFlight) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Out));
-    }
-    if (!inFlight)
-      for (const vm of this.arrivals(null)) lists[finalHost[vm]!]!.push(slot(vm, VmRole.Resident));
-    if (inFlight) {
-      for (const m of this.moves) {
-        const l = lists[m.to]!;
-        if (m.to !== this.startHost[m.vm] && !l.includes(slot(m.vm, VmRole.In)))
-          l.push(slot(m.vm, VmRole.In));
-      }
-    }
-    return lists;
-  }
-
-  /** Migration ends in CloudSim's delivery order; a VM ordered twice ends once, on its last target. */
-  private completions(t0: number): Completion[] {
-    const byVm = new Map<number, Completion>();
-    this.moves.forEach((m, k) => {
-      const c = byVm.get(m.vm);
-      if (c) {
-        c.targets.push(m.to);
-        c.k = k;
-      } else
-        byVm.set(m.vm, {
-          t: t0 + this.migrationSeconds(m.vm, m.to),
-          vm: m.vm,
-          k,
-          from: this.startHost[m.vm]!,
-          targets: [m.to],
-        });
-    });
-    return [...byVm.values()].sort((a, b) => a.t - b.t || a.k - b.k);
-  }
-
-  /**
-   * The VMs that moved this step, in the order they arrive on their final hosts: as their
-   * migrations end (`done`), or, without migrations in flight, in the order of their last move.
-   */
-  private arrivals(done: readonly Completion[] | null): number[] {
-    if (done !== null) return done.map((c) => c.vm);
-    const last = new Map<number, number>();
-    this.moves.forEach((m, k) => last.set(m.vm, k));
-    return [...last.keys()].sort((a, b) => last.get(a)! - last.get(b)!);
-  }
-
-  /** Moves this step's arrivals to the end of the arrival order, for the next step. */
-  private reorder(done: readonly Completion[] | null): void {
-    const moved = this.arrivals(done);
-    if (moved.length === 0) return;
-    const isMoved = this.migrating; // still flags exactly the VMs moved this step
-    let j = 0;
-    for (const vm of this.order) if (isMoved[vm] === 0) this.order[j++] = vm;
-    for (const vm of moved) this.order[j++] = vm;
-  }
-
-  /** PowerDatacenter's delay: RAM (MB) ÷ (host bandwidth in kbit/s ÷ (2 × 8000)). */
-  private migrationSeconds(vm: number, to: number): number {
-    const bwKbps = this.hosts[to]!.bandwidthMbps * 1000;
-    return this.vms[vm]!.ramMb / (bwKbps / (2 * 8000));
-  }
-
-  private complete(lists: Slot[][], c: Completion): void {
-    const vm = c.vm;
-    for (const h of [c.from, ...c.targets]) {
-      const l = lists[h]!;
-      for (let j = l.length - 1; j >= 0; j--) if (vmOf(l[j]!) === vm) l.splice(j, 1);
-    }
-    lists[this.finalHost[vm]!]!.push(slot(vm, VmRole.Resident));
-  }
 
   /** Resident VMs requesting exactly 0 MIPS at `t` end (vmEndsAtZeroDemand). */
   private endIdleVms(
@@ -547,8 +349,8 @@ export class CloudSimInterval {
 
   /** migrationInFlight off: a move happens at the step's start and costs 10 % × duration. */
   private chargeInstantMoves(stats: IntervalStats, mips: Float64Array, t0: number): void {
-    for (const m of this.moves) {
-      const secs = this.migrationSeconds(m.vm, m.to);
+    for (const m of this.hl.stepMoves) {
+      const secs = this.hl.migrationSeconds(m.vm, m.to);
       stats.cpuLostMi +=
         0.1 * this.utilAt(m.vm, t0, this.step, this.now, this.next) * mips[m.vm]! * secs;
     }

@@ -7,7 +7,8 @@
 import { invariant } from '../core/errors.ts';
 import { hostCpuMips, powerW, type HostType, type VmType } from './hardware.ts';
 import { activePmLowerBound, sortedDescending } from './lower-bound.ts';
-import { CloudSimInterval, type CloudSimPhysics } from './cloudsim-interval.ts';
+import { CloudSimInterval } from './cloudsim-interval.ts';
+import type { CloudSimPhysics } from './cloudsim-physics.ts';
 
 /** The `cloudsim` profile's timeline (cloudsim-interval.ts) and the trace it reads ahead. */
 export interface CloudSimTimeline {

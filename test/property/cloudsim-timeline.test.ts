@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Datacenter } from '../../src/model/datacenter.ts';
-import { CLOUDSIM_PHYSICS } from '../../src/model/cloudsim-interval.ts';
+import { CLOUDSIM_PHYSICS } from '../../src/model/cloudsim-physics.ts';
 import { VmRole } from '../../src/model/cloudsim-host.ts';
 import { HOST_TYPES, VM_TYPES, hostCpuMips } from '../../src/model/hardware.ts';
 

@@ -5,7 +5,7 @@
  * run composes it (experiments/centralised-runner.ts) so that its orders reach the datacenter and
  * the agents as hypervisor events, exactly like migrations the agents commit themselves.
  */
-import type { CloudSimPhysics } from '../../model/cloudsim-interval.ts';
+import type { CloudSimPhysics } from '../../model/cloudsim-physics.ts';
 import type { HostType } from '../../model/hardware.ts';
 
 /** What a centralised controller may read: the datacenter's state at the start of a step. */

@@ -10,7 +10,8 @@
  *    computed (fewer samples than VMs, a singular design).
  */
 import type { Rng } from '../../core/rng.ts';
-import { allRSquared, CloudSimMathError } from './cloudsim-math.ts';
+import { CloudSimMathError } from './cloudsim-math.ts';
+import { allRSquared } from './cloudsim-least-squares.ts';
 import type { SelectorName } from './cloudsim-heuristics.ts';
 
 /** What a selector may read about one host's candidate VMs. */

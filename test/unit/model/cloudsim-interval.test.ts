@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Datacenter } from '../../../src/model/datacenter.ts';
-import { CLOUDSIM_PHYSICS, type CloudSimPhysics } from '../../../src/model/cloudsim-interval.ts';
+import { CLOUDSIM_PHYSICS, type CloudSimPhysics } from '../../../src/model/cloudsim-physics.ts';
 import { cloudSimPowerW } from '../../../src/model/cloudsim-host.ts';
 import { HOST_HP_ML110_G4, HOST_HP_ML110_G5, VM_TYPES } from '../../../src/model/hardware.ts';
 

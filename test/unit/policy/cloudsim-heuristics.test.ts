@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { CLOUDSIM_HEURISTICS } from '../../../src/policy/centralised/cloudsim-heuristics.ts';
-import { olsRSquared } from '../../../src/policy/centralised/cloudsim-math.ts';
+import { olsRSquared } from '../../../src/policy/centralised/cloudsim-least-squares.ts';
 import {
   HISTORY_LENGTH,
   overloadDetector,

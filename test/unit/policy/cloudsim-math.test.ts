@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   allRSquared,
+  olsRSquared,
+} from '../../../src/policy/centralised/cloudsim-least-squares.ts';
+import {
   CloudSimMathError,
   countNonZeroBeginning,
   iqr,
   loessEstimates,
   mad,
   median,
-  olsRSquared,
   robustLoessEstimates,
   simpleRegression,
   tricubeBisquareWeights,
