@@ -164,7 +164,7 @@ export class CloudSimInterval {
     if (!this.o.migrationInFlight) this.chargeInstantMoves(stats, mips, t0);
     if (!this.updates(s)) {
       // Nothing is metered; the hosts that run something once the step's moves are done.
-      this.utilisation(lists, t0, s, this.now, this.next, mips, this.preUtil);
+      this.update(lists, t0, s, this.now, this.next, mips, this.preUtil, null);
       for (let h = 0; h < this.n; h++) if (this.preUtil[h]! > 0) stats.activeHosts++;
       return stats;
     }
@@ -181,8 +181,8 @@ export class CloudSimInterval {
       if (atEnd && cut) break;
       const t = atEnd ? t0 + this.stepSeconds : done[i]!.t;
       // The update at t, before anything moves: it closes the interval since the last update.
-      if (atEnd) this.utilisation(lists, t, s + 1, this.next, this.after, mips, this.preUtil);
-      else this.utilisation(lists, t, s, this.now, this.next, mips, this.preUtil);
+      if (atEnd) this.update(lists, t, s + 1, this.next, this.after, mips, this.preUtil, null);
+      else this.update(lists, t, s, this.now, this.next, mips, this.preUtil, null);
       this.accrue(t - prevT, stats);
       if (atEnd) break;
       if (this.o.vmEndsAtZeroDemand) this.endIdleVms(lists, t, s, mips, ended);
@@ -256,24 +256,6 @@ export class CloudSimInterval {
     );
   }
 
-  private utilisation(
-    lists: Slot[][],
-    t: number,
-    s: number,
-    a: Float64Array,
-    b: Float64Array,
-    mips: Float64Array,
-    out: Float64Array,
-  ): void {
-    for (let h = 0; h < this.n; h++) {
-      const l = lists[h]!;
-      this.grow(l.length);
-      const util = cloudSimUtilization(this.allocate(h, l, t, s, a, b, mips), this.cap[h]!);
-      invariant(util <= 1, () => `host ${h} allocates ${util} × its capacity at ${t} s`);
-      out[h] = util;
-    }
-  }
-
   /** Every host's update at `t`, kept as the state that holds until the next update. */
   private record(
     lists: Slot[][],
@@ -285,10 +267,37 @@ export class CloudSimInterval {
     stats: IntervalStats,
   ): void {
     this.vmReq.fill(-1);
+    this.update(lists, t, s, a, b, mips, this.postUtil, stats);
+    this.observer?.({
+      time: t,
+      hosts: lists.map((l) => l.map((x) => ({ vm: vmOf(x), role: roleOf(x) }))),
+      allocatedMips: Float64Array.from(this.hostAlloc),
+      requestedMips: Float64Array.from(this.hostReq),
+    });
+  }
+
+  /**
+   * Every host's update at `t`: utilisation (0..1) into `out`; with `stats`, also the state
+   * accrue() integrates (hosts' and VMs' allocated and requested MIPS) and host shutdowns.
+   */
+  private update(
+    lists: Slot[][],
+    t: number,
+    s: number,
+    a: Float64Array,
+    b: Float64Array,
+    mips: Float64Array,
+    out: Float64Array,
+    stats: IntervalStats | null,
+  ): void {
     for (let h = 0; h < this.n; h++) {
       const l = lists[h]!;
       this.grow(l.length);
       const util = this.allocate(h, l, t, s, a, b, mips);
+      const u = cloudSimUtilization(util, this.cap[h]!);
+      invariant(u <= 1, () => `host ${h} allocates ${u} × its capacity at ${t} s`);
+      out[h] = u;
+      if (stats === null) continue;
       let req = 0;
       for (let j = 0; j < l.length; j++) {
         req += this.req[j]!;
@@ -304,16 +313,7 @@ export class CloudSimInterval {
       const active = util > 0 ? 1 : 0;
       if (this.wasActive[h] === 1 && active === 0) stats.shutdowns++;
       this.wasActive[h] = active;
-      const u = cloudSimUtilization(util, this.cap[h]!);
-      invariant(u <= 1, () => `host ${h} allocates ${u} × its capacity at ${t} s`);
-      this.postUtil[h] = u;
     }
-    this.observer?.({
-      time: t,
-      hosts: lists.map((l) => l.map((x) => ({ vm: vmOf(x), role: roleOf(x) }))),
-      allocatedMips: Float64Array.from(this.hostAlloc),
-      requestedMips: Float64Array.from(this.hostReq),
-    });
   }
 
   /** Energy, SLA time and PDM over the `dt` seconds since the last recorded update. */

@@ -43,23 +43,8 @@ export function olsRSquared(
   }
   const nDiag = Math.min(m, cols);
   const rDiag = diagWork;
-  for (let minor = 0; minor < nDiag; minor++) {
-    const mb = minor * m;
-    let norm = 0;
-    for (let row = minor; row < m; row++) norm += qrt[mb + row]! * qrt[mb + row]!;
-    const a = qrt[mb + minor]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
-    rDiag[minor] = a;
-    if (a !== 0) {
-      qrt[mb + minor]! -= a;
-      for (let col = minor + 1; col < cols; col++) {
-        const cb = col * m;
-        let alpha = 0;
-        for (let row = minor; row < m; row++) alpha -= qrt[cb + row]! * qrt[mb + row]!;
-        alpha /= a * qrt[mb + minor]!;
-        for (let row = minor; row < m; row++) qrt[cb + row]! -= alpha * qrt[mb + row]!;
-      }
-    }
-  }
+  for (let minor = 0; minor < nDiag; minor++)
+    rDiag[minor] = householderStep(qrt, m, minor, minor, cols);
   for (let i = 0; i < nDiag; i++)
     if (Math.abs(rDiag[i]!) <= 0) throw new CloudSimMathError('singular matrix');
   // Solve R β = Qᵀ y.
