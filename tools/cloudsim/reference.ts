@@ -260,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
       if (heuristics[h.name]) ordered[h.name] = heuristics[h.name];
     const doc = {
       about:
-        "CloudSim 3.0.3's own figures for PlanetLab 20110303 (800 hosts, 1052 VMs, 24 h): its PlanetLab power examples run on this day, trace files in CloudSim's listing order. Rebuilt by the command below; each heuristic's javaCommand is the run itself.",
+        "CloudSim 3.0.3's own figures for PlanetLab 20110303 (800 hosts, 1052 VMs, 24 h): its PlanetLab power examples run on this day, trace files in CloudSim's listing order. Rebuilt by the command below; each heuristic's javaCommand is the run itself. RS heuristics: CloudSim's random selection is unseeded, so each was run several times (runs) and every figure is the median over them. wallSeconds is the run's wall time where it was made (with --jobs, runs share the cores).",
       command: 'npm run cloudsim:reference',
       cloudsim: { repository: 'https://github.com/Cloudslab/cloudsim', tag: TAG, commit },
       java: javaVersion,
