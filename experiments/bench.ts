@@ -2,8 +2,9 @@
  * `npm run bench`: speed and memory figures, printed (not asserted). Medians over repeats, since
  * the machines are noisy. Sections: in-process simulation of 100 PMs × 288 steps; the whole
  * `npm run experiment -- --pms 100` as a shell runs it; the experiment command at 10,000 PMs ×
- * 13,000 VMs (wall time and peak memory of a fresh process); the PlanetLab day at 800 PMs; the
- * DQN's speed; with --kafka, broker latency and a day over Kafka.
+ * 13,000 VMs (wall time and peak memory of a fresh process); the PlanetLab day at 800 PMs, and
+ * each CloudSim heuristic's day in the cloudsim profile; the DQN's speed; with --kafka, broker
+ * latency and a day over Kafka.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { kafkaPingPong } from './kafka/ping-pong.ts';
 import { localBrokerIfRunning } from './kafka/local-broker.ts';
 import { dqnSpeed } from './dqn-speed.ts';
 import { defaultDqnOptions } from '../src/policy/dqn/dqn-options.ts';
+import { cloudSimHeuristicTimes, medianSeconds } from './bench-cloudsim.ts';
 
 const median = (xs: number[]) => spread(xs).median;
 
@@ -126,6 +128,14 @@ async function main(argv: string[]): Promise<number> {
       `${median(runs.map((r) => r.wall)).toFixed(2)} s`,
       `simulation ${median(runs.map((r) => r.timing.simulateSeconds!)).toFixed(3)} s; ${runs[0]!.summary.migrations} migrations`,
     ]);
+    // CloudSim's 20 heuristics in the cloudsim profile (bench-cloudsim.ts).
+    for (const h of await cloudSimHeuristicTimes(planetlab, Math.min(3, args.repeats))) {
+      t.push([
+        `PlanetLab 20110303, cloudsim profile, ${h.policy} (simulation only, in-process)`,
+        `${medianSeconds(h).toFixed(2)} s`,
+        `target < 3 s (CloudSim 17–30 s); runs ${h.seconds.map((x) => x.toFixed(2)).join(' ')}; ${h.migrations} migrations`,
+      ]);
+    }
   }
 
   if (args.kafka) {

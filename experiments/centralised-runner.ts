@@ -7,6 +7,7 @@
  * at the end of the round, as in gossip runs.
  */
 import { ConfigError, invariant } from '../src/core/errors.ts';
+import { Rng } from '../src/core/rng.ts';
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { CentralisedController } from '../src/policy/centralised/controller.ts';
 import type { PolicyOptions, PolicyRegistry } from '../src/policy/registry.ts';
@@ -29,7 +30,7 @@ export function centralisedController(
     );
   }
   invariant(entry.controller, () => `centralised policy ${entry.name} has no controller`);
-  return entry.controller(datacenter, options);
+  return entry.controller(datacenter, options, new Rng(config.seed).fork('controller'));
 }
 
 export interface OrderSink {

@@ -105,6 +105,27 @@ const RUN_SHAPE = {
 
 /** The keys after the policies' sections. */
 const TAIL_SHAPE = {
+  /**
+   * CloudSim 3.0.3 compatibility, one key per CloudSim behaviour (src/model/cloudsim-physics.ts,
+   * src/policy/centralised/controller-cloudsim.ts document each); `--profile cloudsim` sets them
+   * all. Present: each step runs CloudSim's datacenter timeline. Absent: none of it. A run-level
+   * section, not a policy's: it changes the datacenter under every policy.
+   */
+  cloudsim: z
+    .object({
+      sampleOffsetSeconds: z.number().min(0).lt(300),
+      vmEndsAtZeroDemand: z.boolean(),
+      migrationInFlight: z.boolean(),
+      vmCappedAtOneCore: z.boolean(),
+      firstStepUnmetered: z.boolean(),
+      lastStepCutAtLastMigration: z.boolean(),
+      powerIncreaseFromMeasured: z.boolean(),
+      emptyHostCountsIdlePower: z.boolean(),
+      receiversMayBeEmptied: z.boolean(),
+      overloadCheckSkippedWhenIdle: z.boolean(),
+    })
+    .strict()
+    .optional(),
   /** The consolidation exchange (protocols/consolidation-options.ts documents each key). */
   protocol: ConsolidationOptionsSchema.prefault({}),
   output: z

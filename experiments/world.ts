@@ -4,7 +4,7 @@
  * the policy option sections of the config. Moved whole from experiments/simulation.ts.
  */
 import { Rng } from '../src/core/rng.ts';
-import { Datacenter } from '../src/model/datacenter.ts';
+import { Datacenter, type CloudSimTimeline } from '../src/model/datacenter.ts';
 import { HOST_TYPES } from '../src/model/hardware.ts';
 import { initialPlacement } from '../src/model/placement.ts';
 import { cloudSimInitialPlacement } from '../src/model/placement-cloudsim.ts';
@@ -15,12 +15,18 @@ import type { NodeRunSpec } from '../nodes/build-agents.ts';
 import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
 
-/** The policy sections of a config, for the policies of `policies`. */
+/**
+ * The policy sections of a config, for the policies of `policies`, and the run-level `cloudsim`
+ * section when on (CloudSim's heuristics read its allocation quirks).
+ */
 export function policyOptions(
   config: ExperimentConfig,
   policies: PolicyRegistry = POLICIES,
 ): PolicyOptions {
-  return policies.optionsOf(config);
+  return {
+    ...policies.optionsOf(config),
+    ...(config.cloudsim ? { cloudsim: config.cloudsim } : {}),
+  };
 }
 
 /** The physical world at t = 0: host and VM types, the initial placement, the datacenter. */
@@ -51,8 +57,27 @@ export function buildWorld(config: ExperimentConfig, workload: Workload): World 
     ramBinds: profile.ramBinds,
     zeroPowerAtZeroCpu: profile.zeroPowerAtZeroCpu,
     overloadAboveCapacityOnly: profile.overloadAboveCapacityOnly,
+    ...(config.cloudsim ? { cloudsim: cloudSimTimeline(config, workload) } : {}),
   });
   return { datacenter, placement };
+}
+
+/** CloudSim's datacenter timeline for a run: its behaviours, and the trace read ahead. */
+function cloudSimTimeline(config: ExperimentConfig, workload: Workload): CloudSimTimeline {
+  const c = config.cloudsim!;
+  return {
+    physics: {
+      sampleOffsetSeconds: c.sampleOffsetSeconds,
+      vmEndsAtZeroDemand: c.vmEndsAtZeroDemand,
+      migrationInFlight: c.migrationInFlight,
+      vmCappedAtOneCore: c.vmCappedAtOneCore,
+      firstStepUnmetered: c.firstStepUnmetered,
+      lastStepCutAtLastMigration: c.lastStepCutAtLastMigration,
+    },
+    steps: Math.min(config.steps, workload.maxSteps),
+    traceSteps: workload.maxSteps,
+    traceAt: (step, out) => workload.cpuUtilAt(step, out),
+  };
 }
 
 /** What node hosts need to build their agents (shipped to remote node hosts as is). */

@@ -4,7 +4,6 @@
  * With the cloudsim profile on PlanetLab 20110303, a validation table sets THR-MMT and LR-MMT
  * against CloudSim 3.0.3's own figures (DESIGN §8).
  */
-import { basename } from 'node:path';
 import Table from 'cli-table3';
 import type { Summary } from '../../src/metrics/collector.ts';
 import { spread, type Spread } from './stats.ts';
@@ -92,45 +91,4 @@ export function comparisonCsv(results: readonly PolicyResult[]): string {
     return row.join(',');
   });
   return `${[head.join(','), ...rows].join('\n')}\n`;
-}
-
-/** CloudSim 3.0.3 on PlanetLab 20110303, 800 hosts (DESIGN §8). */
-export const CLOUDSIM_20110303: Readonly<
-  Record<string, { energyKWh: number; migrations: number; slatah: number }>
-> = {
-  'thr-mmt': { energyKWh: 198.1, migrations: 27_728, slatah: 0.05 },
-  'lr-mmt': { energyKWh: 167.8, migrations: 27_649, slatah: 0.0572 },
-};
-
-/** Validation rows against CloudSim, or null when the run is not its benchmark setup. */
-export function cloudSimValidation(
-  workload: string,
-  profile: string,
-  results: readonly PolicyResult[],
-): string | null {
-  if (profile !== 'cloudsim' || basename(workload.replace(/[\\/]+$/, '')) !== '20110303')
-    return null;
-  const rows = results.filter((r) => CLOUDSIM_20110303[r.policy]);
-  if (rows.length === 0) return null;
-  const t = new Table({
-    head: ['policy', 'energy kWh', 'CloudSim', 'Δ', 'migrations', 'CloudSim', 'Δ'],
-    style: { head: [], border: [] },
-  });
-  const delta = (a: number, b: number) =>
-    `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)} %`;
-  for (const r of rows) {
-    const ref = CLOUDSIM_20110303[r.policy]!;
-    const e = r.stats.energyKWh!.median;
-    const m = r.stats.migrations!.median;
-    t.push([
-      r.policy,
-      e.toFixed(1),
-      ref.energyKWh.toFixed(1),
-      delta(e, ref.energyKWh),
-      m.toFixed(0),
-      String(ref.migrations),
-      delta(m, ref.migrations),
-    ]);
-  }
-  return t.toString();
 }

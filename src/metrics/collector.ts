@@ -74,6 +74,11 @@ export interface Summary {
   invalidMessages: number;
   rewardOutMean: number;
   rewardInMean: number;
+  /**
+   * The `cloudsim` profile only: hosts that went from active (allocated MIPS > 0) to inactive,
+   * as CloudSim counts host shutdowns (absent in other runs, whose summary stays as it was).
+   */
+  hostShutdowns?: number;
 }
 
 export class MetricsCollector {
@@ -92,6 +97,7 @@ export class MetricsCollector {
     lost: 0,
     invalid: 0,
     exchanges: 0,
+    shutdowns: undefined as number | undefined,
   };
   private rewardOut = { sum: 0, n: 0 };
   private rewardIn = { sum: 0, n: 0 };
@@ -140,6 +146,7 @@ export class MetricsCollector {
     t.activeSeconds += st.activeSeconds;
     t.requested += st.cpuRequestedMi;
     t.lost += st.cpuLostMi;
+    if (st.hostShutdowns !== undefined) t.shutdowns = (t.shutdowns ?? 0) + st.hostShutdowns;
     const s = this.s;
     this.rewardOut.sum += s.out.sum;
     this.rewardOut.n += s.out.n;
@@ -214,6 +221,7 @@ export class MetricsCollector {
       invalidMessages: t.invalid,
       rewardOutMean: this.rewardOut.n > 0 ? this.rewardOut.sum / this.rewardOut.n : 0,
       rewardInMean: this.rewardIn.n > 0 ? this.rewardIn.sum / this.rewardIn.n : 0,
+      ...(t.shutdowns === undefined ? {} : { hostShutdowns: t.shutdowns }),
     };
   }
 }

@@ -7,6 +7,19 @@
 import { invariant } from '../core/errors.ts';
 import { hostCpuMips, powerW, type HostType, type VmType } from './hardware.ts';
 import { activePmLowerBound, sortedDescending } from './lower-bound.ts';
+import { CloudSimInterval } from './cloudsim-interval.ts';
+import type { CloudSimPhysics } from './cloudsim-physics.ts';
+
+/** The `cloudsim` profile's timeline (cloudsim-interval.ts) and the trace it reads ahead. */
+export interface CloudSimTimeline {
+  physics: CloudSimPhysics;
+  /** Steps in the run (lastStepCutAtLastMigration). */
+  steps: number;
+  /** Steps in the trace; later steps repeat its last sample (CloudSim's reader does so). */
+  traceSteps: number;
+  /** Writes each VM's CPU utilisation (0..1) at a step below `traceSteps`. */
+  traceAt(step: number, out: Float64Array): void;
+}
 
 export interface DatacenterOptions {
   /** Length of a step, in seconds. */
@@ -27,6 +40,12 @@ export interface DatacenterOptions {
    * requested); by default (false) a host at exactly 100 % counts too.
    */
   overloadAboveCapacityOnly?: boolean;
+  /**
+   * CloudSim's PowerDatacenter timeline within each step (the `cloudsim` profile): updates at the
+   * step's start and at each migration's end, migrations in flight, VMs that end at zero demand.
+   * Absent: the step is one interval at the step's demand, and migrations are instantaneous.
+   */
+  cloudsim?: CloudSimTimeline;
 }
 
 /** Physical measurements of one step. */
@@ -49,6 +68,8 @@ export interface StepStats {
   cpuLostMi: number;
   /** Σ CPU demand / Σ CPU capacity of active hosts (0..1+). */
   activeCpuUtil: number;
+  /** The `cloudsim` timeline only: hosts going from active (allocated MIPS > 0) to inactive. */
+  hostShutdowns?: number;
 }
 
 export class Datacenter {
@@ -65,10 +86,19 @@ export class Datacenter {
   readonly vmRamUsedMb: Float64Array;
   /** Current CPU demand of each VM, in MIPS. */
   readonly vmCpuMips: Float64Array;
+  /** Current CPU utilisation of each VM, 0..1 of its requested MIPS. */
+  readonly vmUtil: Float64Array;
   /** Host each VM runs on. */
   readonly vmHost: Int32Array;
   /** 1 while a host is awake. */
   readonly awake: Uint8Array;
+  /**
+   * 1 for a VM that has ended (the `cloudsim` profile's vmEndsAtZeroDemand). Its PM keeps it as a
+   * ghost of 0 MIPS that the datacenter neither meters nor counts when it moves.
+   */
+  readonly vmEnded: Uint8Array;
+  /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
+  readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
   private readonly hostCpu: Float64Array;
   private readonly cpuCapDesc: Float64Array;
@@ -93,6 +123,7 @@ export class Datacenter {
     this.vmRamUsedMb =
       options.ramBinds === false ? new Float64Array(vms.length) : Float64Array.from(this.vmRamMb);
     this.vmCpuMips = new Float64Array(vms.length);
+    this.vmUtil = new Float64Array(vms.length);
     this.vmHost = Int32Array.from(placement);
     this.hostVmCount = new Int32Array(hosts.length);
     this.hostCpu = new Float64Array(hosts.length);
@@ -100,6 +131,19 @@ export class Datacenter {
     this.awake = Uint8Array.from(this.hostVmCount, (c) => (c > 0 ? 1 : 0));
     this.cpuCapDesc = sortedDescending(this.cpuCapMips);
     this.ramCapDesc = sortedDescending(this.ramCapMb);
+    this.vmEnded = new Uint8Array(vms.length);
+    const c = options.cloudsim;
+    this.interval = c
+      ? new CloudSimInterval(
+          hosts,
+          vms,
+          c.physics,
+          options.stepSeconds,
+          c.steps,
+          (st, out) => c.traceAt(st, out),
+          c.traceSteps,
+        )
+      : null;
   }
 
   /**
@@ -108,13 +152,38 @@ export class Datacenter {
    */
   beginStep(step: number, cpuUtil: Float64Array, ramUtil?: Float64Array): void {
     this.step = step;
-    for (let vm = 0; vm < this.vmCount; vm++) this.vmCpuMips[vm] = cpuUtil[vm]! * this.vmMips[vm]!;
+    if (this.interval) {
+      const i = this.interval;
+      i.beginStep(
+        step,
+        cpuUtil,
+        this.vmMips,
+        this.vmCpuMips,
+        this.vmUtil,
+        this.vmEnded,
+        this.vmHost,
+      );
+    } else {
+      this.vmUtil.set(cpuUtil);
+      for (let vm = 0; vm < this.vmCount; vm++)
+        this.vmCpuMips[vm] = cpuUtil[vm]! * this.vmMips[vm]!;
+    }
     if (ramUtil !== undefined && this.options.ramBinds !== false) {
       for (let vm = 0; vm < this.vmCount; vm++)
         this.vmRamUsedMb[vm] = ramUtil[vm]! * this.vmRamMb[vm]!;
     }
     this.stepMigrations = 0;
     this.stepCpuLostMi = 0;
+  }
+
+  /** Whether hosts were updated at this step's start (not in the `cloudsim` profile's first step). */
+  get updated(): boolean {
+    return this.interval === null || this.interval.updates(this.step);
+  }
+
+  /** The `cloudsim` profile's datacenter behaviours, when on. */
+  get cloudsim(): CloudSimPhysics | undefined {
+    return this.options.cloudsim?.physics;
   }
 
   /** Seconds a VM's live migration takes: its RAM over half the host's bandwidth (CloudSim). */
@@ -133,7 +202,13 @@ export class Datacenter {
     this.vmHost[vm] = to;
     this.hostVmCount[from]!--;
     this.hostVmCount[to]!++;
+    if (this.vmEnded[vm] === 1) return; // a ghost: nothing physical moves
     this.stepMigrations++;
+    if (this.interval) {
+      if (charged) this.interval.onMigration(vm, to);
+      else this.interval.onFreeMove(vm, to);
+      return;
+    }
     if (charged)
       this.stepCpuLostMi +=
         this.options.migrationCpuOverhead * this.vmCpuMips[vm]! * this.migrationSeconds(vm, from);
@@ -157,6 +232,7 @@ export class Datacenter {
 
   /** Integrates energy and SLA over the step with the placement the agents reached. */
   endStep(): StepStats {
+    if (this.interval) return this.endCloudSimStep(this.interval);
     const dt = this.options.stepSeconds;
     const hostCpu = this.hostCpu;
     hostCpu.fill(0);
@@ -202,6 +278,39 @@ export class Datacenter {
       cpuRequestedMi: cpuDemand * dt,
       cpuLostMi: this.stepCpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
+    };
+  }
+
+  /** The `cloudsim` timeline's measurements, with the counts every profile reports. */
+  private endCloudSimStep(interval: CloudSimInterval): StepStats {
+    const m = interval.endStep(this.vmMips, this.vmEnded);
+    let cpuDemand = 0;
+    let ramDemand = 0;
+    for (let vm = 0; vm < this.vmCount; vm++) {
+      cpuDemand += this.vmCpuMips[vm]!;
+      ramDemand += this.vmRamUsedMb[vm]!;
+    }
+    let activeCap = 0;
+    for (let h = 0; h < this.hostCount; h++)
+      if (this.awake[h] === 1) activeCap += this.cpuCapMips[h]!;
+    // Sleeping hosts draw sleepPowerW; awake ones are metered by the timeline (0 W when idle).
+    const asleep = this.awake.reduce((a, x) => a + (x === 0 ? 1 : 0), 0);
+    const sleepKWh = (asleep * this.options.sleepPowerW * this.options.stepSeconds) / 3.6e6;
+    return {
+      step: this.step,
+      // CloudSim's active hosts: allocated MIPS > 0 (a PM holding only idle or ended VMs is off).
+      activePms: m.activeHosts,
+      sleepingPms: this.hostCount - m.activeHosts,
+      overloadedPms: m.overloadedHosts,
+      lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
+      migrations: this.stepMigrations,
+      energyKWh: m.energyKWh + sleepKWh,
+      overloadSeconds: m.overloadSeconds,
+      activeSeconds: m.activeSeconds,
+      cpuRequestedMi: m.cpuRequestedMi,
+      cpuLostMi: m.cpuLostMi,
+      activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
+      hostShutdowns: m.shutdowns,
     };
   }
 }

@@ -76,8 +76,11 @@ export interface PolicyDefinition<
   create(ctx: PolicyContext, options: PolicyOptions, prepared: unknown): NodePolicy;
   /** Facts about the run to record in config.json (e.g. which backend ran), from `prepared`. */
   describe?(prepared: unknown): Record<string, unknown>;
-  /** `centralised` and `reference` policies: the controller that decides each step. */
-  controller?(view: DatacenterView, options: PolicyOptions): CentralisedController;
+  /**
+   * `centralised` and `reference` policies: the controller that decides each step, with a
+   * random stream of its own (e.g. for random VM selection).
+   */
+  controller?(view: DatacenterView, options: PolicyOptions, rng: Rng): CentralisedController;
 }
 
 /** What a policy module writes; `definePolicy` checks it and erases the option types. */
@@ -89,7 +92,11 @@ export interface PolicySpec<Ss extends readonly OptionsSection[], P> {
   prepare?(run: PolicyRunContext<SectionOptions<Ss>>): Promise<P>;
   create(ctx: PolicyContext, options: SectionOptions<Ss>, prepared: P): NodePolicy;
   describe?(prepared: P): Record<string, unknown>;
-  controller?(view: DatacenterView, options: SectionOptions<Ss>): CentralisedController;
+  controller?(
+    view: DatacenterView,
+    options: SectionOptions<Ss> & PolicyOptions,
+    rng: Rng,
+  ): CentralisedController;
 }
 
 /** Declares a policy; the options it receives are typed by the sections it names. */

@@ -5,6 +5,7 @@
  * run composes it (experiments/centralised-runner.ts) so that its orders reach the datacenter and
  * the agents as hypervisor events, exactly like migrations the agents commit themselves.
  */
+import type { CloudSimPhysics } from '../../model/cloudsim-physics.ts';
 import type { HostType } from '../../model/hardware.ts';
 
 /** What a centralised controller may read: the datacenter's state at the start of a step. */
@@ -22,6 +23,17 @@ export interface DatacenterView {
   readonly vmRamUsedMb: Float64Array;
   /** Per VM: CPU demand this step, in MIPS. */
   readonly vmCpuMips: Float64Array;
+  /** Per VM: CPU utilisation this step, 0..1 of its requested MIPS (as the workload gives it). */
+  readonly vmUtil: Float64Array;
+  /** Per VM: 1 once it has ended (the `cloudsim` profile's vmEndsAtZeroDemand): leave it alone. */
+  readonly vmEnded: Uint8Array;
+  /**
+   * Whether the datacenter updated its hosts at this step's start; false in the `cloudsim`
+   * profile's first step, where CloudSim has measured nothing and decides nothing.
+   */
+  readonly updated: boolean;
+  /** The `cloudsim` profile's datacenter behaviours (how hosts share MIPS, migrations), if on. */
+  readonly cloudsim?: CloudSimPhysics;
   /** Per VM: the host it runs on. */
   readonly vmHost: Int32Array;
   /** Per host: 1 while awake. */

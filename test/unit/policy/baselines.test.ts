@@ -1,19 +1,20 @@
 /**
  * The baselines on tiny hand-checked scenarios: V-MAN empties one of two half-empty PMs in one
  * round; THR-MMT sheds by minimum migration time, places by least power increase and empties
- * the least utilised host (moving one VM twice, as CloudSim does); LR's regression; FFD's repack.
+ * the least utilised host (moving one VM twice, as CloudSim does); FFD's repack. (The detectors
+ * and selectors on their own: cloudsim-heuristics.test.ts.)
  */
-import { BASELINE_OPTIONS } from '../../../src/policy/centralised/baseline-options.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../experiments/simulation.ts';
 import { Datacenter } from '../../../src/model/datacenter.ts';
 import { HOST_HP_ML110_G5, VM_TYPES, powerW } from '../../../src/model/hardware.ts';
-import { controllerMmt } from '../../../src/policy/centralised/controller-mmt.ts';
-import { ControllerFfd } from '../../../src/policy/centralised/controller-ffd.ts';
 import {
-  HISTORY_LENGTH,
-  OverloadDetectorLocalRegression,
-} from '../../../src/policy/centralised/overload-detector.ts';
+  CLOUDSIM_ALLOCATION_QUIRKS,
+  ControllerCloudSim,
+} from '../../../src/policy/centralised/controller-cloudsim.ts';
+import { ControllerFfd } from '../../../src/policy/centralised/controller-ffd.ts';
+import { OverloadDetectorThreshold } from '../../../src/policy/centralised/overload-detector.ts';
+import { VmSelectorMinimumMigrationTime } from '../../../src/policy/centralised/vm-selector.ts';
 import { ArrayWorkload, testConfig } from '../../helpers/fixtures.ts';
 
 const opts = { stepSeconds: 300, sleepPowerW: 0, migrationCpuOverhead: 0.1 };
@@ -63,7 +64,14 @@ describe('THR-MMT (CloudSim semantics, RAM not binding)', () => {
       { ...opts, ramBinds: false },
     );
     dc.beginStep(0, Float64Array.from([1, 1, 0.6, 0.5, 0.8]));
-    const orders = controllerMmt('thr', BASELINE_OPTIONS.schema.parse({}), 3, 5).decide(dc);
+    const thrMmt = new ControllerCloudSim(
+      new OverloadDetectorThreshold(0.8),
+      new VmSelectorMinimumMigrationTime(),
+      CLOUDSIM_ALLOCATION_QUIRKS,
+      3,
+      5,
+    );
+    const orders = thrMmt.decide(dc);
     // Host 0 > 0.8: MMT takes c (613 MB), still 84.6 % > 0.8, then b (870 MB): 37.6 %, done.
     // b (largest first): host 1 costs P(3000/5320) − P(500/5320), host 2 P(3300/5320) − P(800/5320).
     const p = (u: number) => powerW(HOST_HP_ML110_G5, u);
@@ -95,25 +103,6 @@ describe('THR-MMT (CloudSim semantics, RAM not binding)', () => {
       const vms = [...r.datacenter.vmHost.keys()].filter((vm) => r.datacenter.vmHost[vm] === a!.id);
       expect([...a!.node.vms].sort()).toEqual(vms);
     }
-  });
-});
-
-describe('LR overload detection', () => {
-  const lr = new OverloadDetectorLocalRegression(1.2, 0.7);
-  const load = (newestFirst: number[], cpu = 0) => {
-    const history = new Float64Array(HISTORY_LENGTH);
-    history.set(newestFirst);
-    return { cpuMips: cpu, capMips: 1000, history, intervalsAhead: 1 };
-  };
-  it('extrapolates the last 10 samples one step ahead, times the safety parameter', () => {
-    // Rising 0.02 per step to 0.80: predicted 0.82 × 1.2 = 0.984 < 1.
-    expect(lr.isOverloaded(load(Array.from({ length: 10 }, (_, i) => 0.8 - 0.02 * i)))).toBe(false);
-    // Rising to 0.85: 0.87 × 1.2 = 1.044 ≥ 1.
-    expect(lr.isOverloaded(load(Array.from({ length: 10 }, (_, i) => 0.85 - 0.02 * i)))).toBe(true);
-  });
-  it('falls back to the 0.7 threshold with fewer than 10 samples', () => {
-    expect(lr.isOverloaded(load([0.9, 0.9], 710))).toBe(true);
-    expect(lr.isOverloaded(load([0.9, 0.9], 690))).toBe(false);
   });
 });
 
