@@ -78,6 +78,12 @@ const RUN_SHAPE = {
         })
         .strict()
         .optional(),
+      /**
+       * File holding the run's secret (64 hex digits) that signs every record; absent: the
+       * QOSSIP_RUN_SECRET environment variable, else a fresh secret (written to a file for node
+       * hosts when there are remote nodes). Optional, so configs without it are unchanged.
+       */
+      secretFile: z.string().min(1).optional(),
       /** TLS to the brokers, PEM files; no caFile: the system's CAs. Absent: plaintext. */
       tls: z
         .object({
@@ -170,6 +176,7 @@ const FLAG_OF: Record<string, string> = {
   'kafka.brokers': '--brokers',
   'kafka.run': '--run',
   'kafka.remoteNodes': '--remote-nodes',
+  'kafka.secretFile': '--secret-file',
   'kafka.sasl': '--kafka-sasl',
   'kafka.tls.caFile': '--kafka-ca',
   'kafka.tls.certFile': '--kafka-cert',

@@ -118,6 +118,7 @@ export class Simulation {
         joinTimeoutMs: k.joinTimeoutMs,
         keepTopics: k.keepTopics,
         security: readKafkaSecurity(k),
+        secretFile: k.secretFile,
       },
       config.pms,
       (events, invalid) => sim!.applyEvents(events, invalid),

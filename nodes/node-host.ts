@@ -13,6 +13,7 @@ import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { KafkaIo, type KafkaSecurity } from '../src/transport/kafka/kafka-io.ts';
 import { runTopicSpecs } from '../src/transport/kafka/topic-layout.ts';
 import type { TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
+import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
 import { eventEffects, type NodeEvent } from './node-events.ts';
@@ -40,6 +41,10 @@ export interface NodeHostOptions {
   policies: PolicyRegistry;
   /** SASL and TLS for the brokers; absent: none. */
   security?: KafkaSecurity | undefined;
+  /** The run's secret (from a file or the environment, never a topic): signs every record. */
+  secret: Buffer;
+  /** Most node-topic and phase records kept from before the run starts (default 10⁶). */
+  maxEarlyRecords?: number;
 }
 
 export class NodeHost {
@@ -63,8 +68,10 @@ export class NodeHost {
       groupId: `qossip.${o.run}.host.${o.nodes.join('-')}`,
       ...(o.security ? { security: o.security } : {}),
     });
+    const auth = new RecordAuth(o.secret, hostSender(o.nodes[0], o.nodes[1]));
     const control = new RunControl({
       io,
+      auth,
       run: o.run,
       self: o.hostName,
       clock: o.clock,
@@ -79,8 +86,11 @@ export class NodeHost {
       await io.consume([t.control, t.vmMetrics, ...local.map(t.node)], (topic, value) => {
         if (topic === t.vmMetrics) control.receiveMetrics(value);
         else if (this.transport) this.transport.receive(topic, value);
-        else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase')
-          this.early.push([topic, value]);
+        else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
+          // Bounded: records sent before the start are either a run's first barriers or noise.
+          if (this.early.length < (o.maxEarlyRecords ?? 1_000_000)) this.early.push([topic, value]);
+          else this.earlyInvalid++;
+        }
       });
       await control.register(o.nodes);
       o.log?.(`registered ${rangeLabel(o.nodes)} for run ${o.run}; waiting for the driver`);
@@ -96,12 +106,13 @@ export class NodeHost {
       o.policies.parseOptions(spec.policy, spec.policyOptions);
       const transport = makeKafkaTransport(
         io,
+        auth,
         `qossip.${o.run}`,
         process,
         Int32Array.from(start.hostOf),
         start.ranges,
         start.barrierTimeoutMs,
-        (rec) => control.receive(rec),
+        (rec, sender, seq) => control.receive(rec, sender, seq),
       );
       this.transport = transport;
       transport.noteInvalid(this.earlyInvalid);

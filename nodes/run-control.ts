@@ -2,14 +2,18 @@
  * The run-control protocol over Kafka, for the experiment driver and node hosts alike: one zod
  * schema per control record kind (register, start, step, phase barrier, end, abort) and for the
  * vm-metrics records, validated on arrival like node messages (anything else is counted and
- * dropped); and `RunControl`, which publishes these records and waits on them. Phase barriers
- * themselves are kept by the Kafka transport, which decodes their records with `decodeControl`.
+ * dropped); and `RunControl`, which publishes these records and waits on them. Every record is
+ * signed (src/transport/kafka/record-auth.ts) and each kind has its rightful senders: start, step,
+ * end and vm-metrics only from the driver, a register only from the host of its range; anything
+ * else is counted and dropped. Phase barriers themselves are kept by the Kafka transport, which
+ * decodes their records with `decodeControl`.
  */
 import { z } from 'zod';
 import { UserError } from '../src/core/errors.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
 import type { KafkaIo, KafkaRecord } from '../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../src/transport/kafka/transport-kafka.ts';
+import { DRIVER_SENDER, hostSender, type RecordAuth } from '../src/transport/kafka/record-auth.ts';
 import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
 import { eventCodec, type NodeEvent } from './node-events.ts';
@@ -102,19 +106,27 @@ export function parseRange(text: string): NodeRange | null {
   return hi >= lo ? [lo, hi] : null;
 }
 
+/** Sender id (record-auth.ts) of the process of each range; index 0 is the driver. */
+export function sendersOf(ranges: readonly NodeRange[]): string[] {
+  return ranges.map(([lo, hi], p) => (p === 0 ? DRIVER_SENDER : hostSender(lo, hi)));
+}
+
 /** The Kafka transport of a run's processes, with the node, event and control codecs. */
 export function makeKafkaTransport(
   io: KafkaIo,
+  auth: RecordAuth,
   prefix: string,
   process: number,
   hostOf: Int32Array,
   ranges: readonly NodeRange[],
   barrierTimeoutMs: number,
-  onControl: (rec: ControlRecord) => void,
+  onControl: (rec: ControlRecord, sender: string, seq: number) => boolean,
   onEvents?: (events: NodeEvent[], invalid: number) => void,
 ): TransportKafka<Message, NodeEvent, ControlRecord> {
   return new TransportKafka<Message, NodeEvent, ControlRecord>({
     io,
+    auth,
+    senders: sendersOf(ranges),
     prefix,
     process,
     processCount: ranges.length,
@@ -139,6 +151,8 @@ export interface StepMetrics {
 
 export interface RunControlOptions {
   io: KafkaIo;
+  /** Signs this process's records and checks everyone's, with the run's secret. */
+  auth: RecordAuth;
   /** Run id; topics are `qossip.<run>.*`. */
   run: string;
   /** This process's name in abort records: 'driver', or a host's name. */
@@ -161,6 +175,10 @@ export class RunControl {
   private start: StartRecord | null = null;
   private readonly announced = new Set<number>();
   private readonly metrics = new Map<number, StepMetrics>();
+  /** The step a host awaits next: metrics of earlier steps are late copies, of later ones early. */
+  private nextStep = 0;
+  /** (sender, sequence number) of the control records handled: later copies are dropped. */
+  private readonly handled = new Set<string>();
   private ended = false;
   private aborted: string | null = null;
   private readonly io: KafkaIo;
@@ -173,8 +191,19 @@ export class RunControl {
     this.arrivals = new Arrivals(o.clock);
   }
 
-  /** A decoded control record arrived (phase records are the transport's and never come here). */
-  receive(rec: ControlRecord): void {
+  /**
+   * An authentic control record arrived from `sender` with sequence number `seq` (phase records
+   * are the transport's and never come here); false when that sender may not say it.
+   */
+  receive(rec: ControlRecord, sender: string, seq: number): boolean {
+    const rightful =
+      rec.k === 'register'
+        ? sender === hostSender(rec.nodes[0], rec.nodes[1])
+        : rec.k === 'abort' || sender === DRIVER_SENDER;
+    if (!rightful) return false;
+    const id = `${sender}:${seq}`;
+    if (this.handled.has(id)) return true; // a copy (Kafka delivers at least once)
+    this.handled.add(id);
     switch (rec.k) {
       case 'register':
         if (rec.v !== RUN_PROTOCOL_VERSION)
@@ -189,7 +218,7 @@ export class RunControl {
         else this.start = rec;
         break;
       case 'step':
-        this.announced.add(rec.s);
+        if (rec.s >= this.nextStep) this.announced.add(rec.s);
         break;
       case 'end':
         this.ended = true;
@@ -199,6 +228,7 @@ export class RunControl {
         break;
     }
     this.arrivals.notify();
+    return true;
   }
 
   /**
@@ -206,20 +236,35 @@ export class RunControl {
    * unless it is a phase record, which is returned for the transport; null when malformed.
    */
   receiveRaw(value: string): ControlRecord | null {
-    const rec = decodeControl(parse(value));
-    if (rec === null) this.o.onInvalid?.();
-    else if (rec.k !== 'phase') this.receive(rec);
+    const opened = this.o.auth.open(this.topics.control, value);
+    if (typeof opened === 'string') {
+      this.o.onInvalid?.();
+      return null;
+    }
+    const rec = decodeControl(parse(opened.body));
+    if (rec === null || (rec.k !== 'phase' && !this.receive(rec, opened.sender, opened.seq))) {
+      this.o.onInvalid?.();
+      return null;
+    }
     return rec;
   }
 
-  /** A vm-metrics record arrived (host side). */
+  /**
+   * A vm-metrics record arrived (host side): only the driver's count, and only for the step
+   * awaited or the next (the driver cannot be further ahead); copies of earlier steps are dropped.
+   */
   receiveMetrics(value: string): void {
-    const r = VmMetricsSchema.safeParse(parse(value));
-    if (!r.success) {
+    const opened = this.o.auth.open(this.topics.vmMetrics, value);
+    const r =
+      typeof opened === 'string' || opened.sender !== DRIVER_SENDER
+        ? null
+        : VmMetricsSchema.safeParse(parse(opened.body));
+    if (!r?.success || r.data.step > this.nextStep + 1) {
       this.o.onInvalid?.();
       return;
     }
     const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram } = r.data;
+    if (step < this.nextStep) return;
     let m = this.metrics.get(step);
     if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], count: 0 }));
     if (m.cpu[vm] === undefined) m.count++;
@@ -239,8 +284,9 @@ export class RunControl {
   }
 
   private publish(records: readonly ControlRecord[]): Promise<void> {
+    const topic = this.topics.control;
     return this.io.send(
-      records.map((r) => ({ topic: this.topics.control, value: JSON.stringify(r) })),
+      records.map((r) => ({ topic, value: this.o.auth.seal(topic, JSON.stringify(r)) })),
     );
   }
 
@@ -283,8 +329,10 @@ export class RunControl {
    * VmMetricsSchema's shape), then the step itself, in one batch.
    */
   publishStep(step: number, metrics: readonly KafkaRecord[]): Promise<void> {
-    const records = [...metrics];
-    records.push({ topic: this.topics.control, value: JSON.stringify({ k: 'step', s: step }) });
+    const { auth } = this.o;
+    const records = metrics.map((r) => ({ ...r, value: auth.seal(r.topic, r.value) }));
+    const topic = this.topics.control;
+    records.push({ topic, value: auth.seal(topic, JSON.stringify({ k: 'step', s: step })) });
     return this.io.send(records);
   }
 
@@ -303,6 +351,7 @@ export class RunControl {
     const m = this.metrics.get(step)!;
     this.metrics.delete(step);
     this.announced.delete(step);
+    this.nextStep = step + 1;
     return m;
   }
 

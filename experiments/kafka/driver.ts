@@ -22,6 +22,14 @@ import {
   type NodeRunSpec,
 } from '../../nodes/run-control.ts';
 import { VmMetricsRecords } from './vm-metrics.ts';
+import { DRIVER_SENDER, RecordAuth, newRunSecret } from '../../src/transport/kafka/record-auth.ts';
+import {
+  RUN_SECRET_ENV,
+  defaultSecretFile,
+  readRunSecret,
+  removeRunSecret,
+  writeRunSecret,
+} from './run-secret.ts';
 
 export interface KafkaDriverOptions {
   brokers: string[];
@@ -41,6 +49,27 @@ export interface KafkaDriverOptions {
   retryBudgetMs?: number;
   /** Told when cleaning up failed (topics left behind); default: a line on stderr. */
   onWarning?: (line: string) => void;
+  /**
+   * File with the run's secret; absent: $QOSSIP_RUN_SECRET, else a fresh secret, written for
+   * node hosts to a file of the temporary directory when there are remote nodes.
+   */
+  secretFile?: string | undefined;
+  /** Told where node hosts find a fresh secret; default: a line on stderr. */
+  onNotice?: (line: string) => void;
+}
+
+/** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
+function runSecret(o: KafkaDriverOptions): { secret: Buffer; file?: string; written?: boolean } {
+  const given = readRunSecret(o.secretFile);
+  if (given) return { secret: given, ...(o.secretFile ? { file: o.secretFile } : {}) };
+  const secret = newRunSecret();
+  if (o.remote.length === 0) return { secret };
+  const file = defaultSecretFile(o.run);
+  writeRunSecret(file, secret);
+  (o.onNotice ?? ((l) => process.stderr.write(`qossip: ${l}\n`)))(
+    `run ${o.run}: node hosts join with --secret-file ${file}`,
+  );
+  return { secret, file, written: true };
 }
 
 export class KafkaDriver {
@@ -54,6 +83,7 @@ export class KafkaDriver {
     private readonly ranges: NodeRange[],
     private readonly hostOf: Int32Array,
     private readonly allTopics: string[],
+    private readonly secret: { file?: string; written?: boolean },
   ) {}
 
   /**
@@ -76,6 +106,8 @@ export class KafkaDriver {
         hostOf[n] = p;
       }
     });
+    const secret = runSecret(o);
+    const auth = new RecordAuth(secret.secret, DRIVER_SENDER);
     const io = await KafkaIo.connect({
       brokers: o.brokers,
       clientId: `qossip-driver-${o.run}`,
@@ -88,6 +120,7 @@ export class KafkaDriver {
       let transport: TransportKafka<Message, NodeEvent, ControlRecord> | null = null;
       const control = new RunControl({
         io,
+        auth,
         run: o.run,
         self: 'driver',
         clock: realClock,
@@ -96,12 +129,13 @@ export class KafkaDriver {
       });
       transport = makeKafkaTransport(
         io,
+        auth,
         `qossip.${o.run}`,
         0,
         hostOf,
         ranges,
         o.barrierTimeoutMs,
-        (rec) => control.receive(rec),
+        (rec, sender, seq) => control.receive(rec, sender, seq),
         onEvents,
       );
       const t = transport.topics;
@@ -111,13 +145,14 @@ export class KafkaDriver {
       );
       allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
       await io.ensureTopics(specs);
-      const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics);
+      const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics, secret);
       await transport.start();
       return driver;
     } catch (e) {
       // Topics created before the failure are deleted too (unless kept).
       if (!o.keepTopics) await deleteRunTopics(io, o, allTopics);
       await io.close();
+      if (secret.written) removeRunSecret(secret.file!);
       throw e;
     }
   }
@@ -127,11 +162,13 @@ export class KafkaDriver {
     spec: NodeRunSpec,
     meta: { steps: number; roundsPerStep: number; vmCount: number },
   ): Promise<void> {
+    const secret = this.secret.file ? ` --secret-file ${this.secret.file}` : '';
+    const env = this.secret.file ? '' : ` and ${RUN_SECRET_ENV} set to the run's secret`;
     await this.control.awaitHosts(
       this.ranges.slice(1),
       this.o.joinTimeoutMs,
       (r) =>
-        `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}\``,
+        `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}${secret}\`${env}`,
     );
     await this.control.publishStart({
       spec,
@@ -153,6 +190,7 @@ export class KafkaDriver {
     await this.control.finish(failure);
     if (!this.o.keepTopics) await deleteRunTopics(this.io, this.o, this.allTopics);
     await this.io.close();
+    if (this.secret.written) removeRunSecret(this.secret.file!);
   }
 
   static defaultRunId(): string {

@@ -11,6 +11,9 @@ import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts'
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
 import type { Clock } from '../../../src/engine/clock.ts';
 import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
+import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
+
+const SECRET = Buffer.alloc(32, 3);
 
 interface Msg {
   from: number;
@@ -68,6 +71,8 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
             (_, p) =>
               new TransportKafka<Msg, Ev, ControlRecord>({
                 io,
+                auth: new RecordAuth(SECRET, `p${p}`),
+                senders: Array.from({ length: processes }, (_, q) => `p${q}`),
                 prefix: 'qossip.t',
                 process: p,
                 processCount: processes,
