@@ -22,7 +22,7 @@ import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts
 import { startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
-import { testConfig } from '../../helpers/fixtures.ts';
+import { runScriptWith, testConfig } from '../../helpers/fixtures.ts';
 import { KAFKA_BROKERS, KAFKA_DATA_DIR, uniqueRun } from './kafka-env.ts';
 import { RecordAuth, newRunSecret } from '../../../src/transport/kafka/record-auth.ts';
 import { MsgType, message, type MsgTypeCode } from '../../../protocols/messages.ts';
@@ -251,6 +251,22 @@ describe('runs over Kafka (real broker)', () => {
     } finally {
       await io.close();
     }
+  });
+
+  it('a node host without the run secret, or with a malformed one, stops with one sentence', () => {
+    const host = (env: Record<string, string | undefined>, ...extra: string[]) =>
+      runScriptWith(env, 'experiments/node-host.ts', '--run', 'r', '--nodes', '0-1', ...extra);
+    const none = host({ QOSSIP_RUN_SECRET: undefined });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      "qossip: a node host needs the run's secret: pass --secret-file (the driver prints its path) or set QOSSIP_RUN_SECRET\n",
+    );
+    const short = host({ QOSSIP_RUN_SECRET: 'abc' });
+    expect(short.stderr).toBe('qossip: QOSSIP_RUN_SECRET must be 64 hex digits\n');
+    const missing = host({}, '--secret-file', '/nonexistent/run.secret');
+    expect(missing.stderr).toBe(
+      'qossip: cannot read the run secret file /nonexistent/run.secret (ENOENT)\n',
+    );
   });
 
   it('a closed port fails within seconds with one clear sentence', () => {
