@@ -17,6 +17,7 @@ import {
 } from './kafka/kafka-security.ts';
 import { POLICIES } from './policies.ts';
 import { RUN_SECRET_ENV, readRunSecret } from './kafka/run-secret.ts';
+import type { TopicLayout } from '../src/transport/kafka/topic-layout.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = await withKafkaSecurityFlags(
@@ -45,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
       default: 120_000,
       describe: 'longest wait for the run to start',
     })
+    .option('topic-layout', {
+      type: 'string',
+      choices: ['node', 'partitioned'],
+      default: 'node',
+      describe: "where node inboxes are: the driver's layout (it prints it when it is partitioned)",
+    })
     .option('secret-file', {
       type: 'string',
       describe: "file with the run's secret (64 hex digits; default: $QOSSIP_RUN_SECRET)",
@@ -63,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     );
   const host = new NodeHost({
     secret,
+    layout: args['topic-layout'] as TopicLayout,
     brokers,
     run: args.run,
     nodes,

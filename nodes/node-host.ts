@@ -11,7 +11,7 @@ import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { RunDriver } from '../src/engine/run-driver.ts';
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { KafkaIo, type KafkaSecurity } from '../src/transport/kafka/kafka-io.ts';
-import { runTopicSpecs } from '../src/transport/kafka/topic-layout.ts';
+import { runTopicSpecs, type TopicLayout } from '../src/transport/kafka/topic-layout.ts';
 import type { TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
 import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
@@ -45,6 +45,8 @@ export interface NodeHostOptions {
   secret: Buffer;
   /** Most node-topic and phase records kept from before the run starts (default 10⁶). */
   maxEarlyRecords?: number;
+  /** Where node inboxes are (topic-layout.ts); must be the driver's. */
+  layout: TopicLayout;
 }
 
 export class NodeHost {
@@ -68,7 +70,8 @@ export class NodeHost {
       groupId: `qossip.${o.run}.host.${o.nodes.join('-')}`,
       ...(o.security ? { security: o.security } : {}),
     });
-    const auth = new RecordAuth(o.secret, hostSender(o.nodes[0], o.nodes[1]));
+    const sender = hostSender(o.nodes[0], o.nodes[1]);
+    const auth = new RecordAuth(o.secret, sender);
     const control = new RunControl({
       io,
       auth,
@@ -82,8 +85,9 @@ export class NodeHost {
     const t = control.topics;
     const ofRun = (what: string) => `${what} of run ${o.run} over Kafka`;
     try {
-      await io.ensureTopics(runTopicSpecs(t, local));
-      await io.consume([t.control, t.vmMetrics, ...local.map(t.node)], (topic, value) => {
+      await io.ensureTopics(runTopicSpecs(t, o.layout, [[sender, local]]));
+      const inboxes = o.layout === 'partitioned' ? [t.inbox(sender)] : local.map(t.node);
+      await io.consume([t.control, t.vmMetrics, ...inboxes], (topic, value) => {
         if (topic === t.vmMetrics) control.receiveMetrics(value);
         else if (this.transport) this.transport.receive(topic, value);
         else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
@@ -102,6 +106,10 @@ export class NodeHost {
         throw new UserError(
           `the driver of run ${o.run} expects no node host for ${rangeLabel(o.nodes)}`,
         );
+      if (start.layout !== o.layout)
+        throw new UserError(
+          `the driver of run ${o.run} puts node inboxes in the ${start.layout} topic layout; start this host with --topic-layout ${start.layout}`,
+        );
       const spec = start.spec;
       o.policies.parseOptions(spec.policy, spec.policyOptions);
       const transport = makeKafkaTransport(
@@ -112,6 +120,7 @@ export class NodeHost {
         Int32Array.from(start.hostOf),
         start.ranges,
         start.barrierTimeoutMs,
+        start.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
       );
       this.transport = transport;

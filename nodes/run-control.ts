@@ -13,6 +13,7 @@ import { UserError } from '../src/core/errors.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
 import type { KafkaIo, KafkaRecord } from '../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../src/transport/kafka/transport-kafka.ts';
+import type { TopicLayout } from '../src/transport/kafka/topic-layout.ts';
 import { DRIVER_SENDER, hostSender, type RecordAuth } from '../src/transport/kafka/record-auth.ts';
 import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
@@ -21,8 +22,11 @@ import { NodeRunSpecSchema } from './build-agents.ts';
 
 export type { NodeRunSpec } from './build-agents.ts';
 
-/** Version of the control records; a peer of another version is refused with one sentence. */
-export const RUN_PROTOCOL_VERSION = 1;
+/**
+ * Version of the control records; a peer of another version is refused with one sentence.
+ * 2: every record signed (record-auth.ts), the start names the topic layout.
+ */
+export const RUN_PROTOCOL_VERSION = 2;
 
 /** Nodes [lo, hi], inclusive. */
 export type NodeRange = [number, number];
@@ -47,6 +51,8 @@ const ControlSchema = z.discriminatedUnion('k', [
     roundsPerStep: z.number().int().min(1),
     vmCount: nat,
     barrierTimeoutMs: z.number().int().min(1),
+    /** Where node inboxes are (src/transport/kafka/topic-layout.ts). */
+    layout: z.enum(['node', 'partitioned']),
   }),
   /** Driver → hosts: step `s`'s vm-metrics are all published. */
   z.object({ k: z.literal('step'), s: nat }),
@@ -120,12 +126,14 @@ export function makeKafkaTransport(
   hostOf: Int32Array,
   ranges: readonly NodeRange[],
   barrierTimeoutMs: number,
+  layout: TopicLayout,
   onControl: (rec: ControlRecord, sender: string, seq: number) => boolean,
   onEvents?: (events: NodeEvent[], invalid: number) => void,
 ): TransportKafka<Message, NodeEvent, ControlRecord> {
   return new TransportKafka<Message, NodeEvent, ControlRecord>({
     io,
     auth,
+    layout,
     senders: sendersOf(ranges),
     prefix,
     process,

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { UserError } from '../../src/core/errors.ts';
 import { realClock } from '../../src/engine/clock.ts';
 import { KafkaIo, type KafkaSecurity } from '../../src/transport/kafka/kafka-io.ts';
-import { runTopicSpecs } from '../../src/transport/kafka/topic-layout.ts';
+import { runTopicSpecs, type TopicLayout } from '../../src/transport/kafka/topic-layout.ts';
 import type { Workload } from '../../src/workload/workload.ts';
 import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.ts';
 import type { Datacenter } from '../../src/model/datacenter.ts';
@@ -17,6 +17,7 @@ import type { NodeEvent } from '../../nodes/node-events.ts';
 import {
   RunControl,
   makeKafkaTransport,
+  sendersOf,
   type ControlRecord,
   type NodeRange,
   type NodeRunSpec,
@@ -56,6 +57,8 @@ export interface KafkaDriverOptions {
   secretFile?: string | undefined;
   /** Told where node hosts find a fresh secret; default: a line on stderr. */
   onNotice?: (line: string) => void;
+  /** Where node inboxes are (topic-layout.ts). */
+  layout: TopicLayout;
 }
 
 /** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
@@ -135,13 +138,18 @@ export class KafkaDriver {
         hostOf,
         ranges,
         o.barrierTimeoutMs,
+        o.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
         onEvents,
       );
       const t = transport.topics;
+      const senders = sendersOf(ranges);
+      const nodesOf = senders.map((): number[] => []);
+      hostOf.forEach((p, node) => nodesOf[p]!.push(node));
       const specs = runTopicSpecs(
         t,
-        Array.from({ length: pms }, (_, i) => i),
+        o.layout,
+        senders.map((s, p) => [s, nodesOf[p]!] as const),
       );
       allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
       await io.ensureTopics(specs);
@@ -162,7 +170,9 @@ export class KafkaDriver {
     spec: NodeRunSpec,
     meta: { steps: number; roundsPerStep: number; vmCount: number },
   ): Promise<void> {
-    const secret = this.secret.file ? ` --secret-file ${this.secret.file}` : '';
+    const secret =
+      (this.secret.file ? ` --secret-file ${this.secret.file}` : '') +
+      (this.o.layout === 'partitioned' ? ' --topic-layout partitioned' : '');
     const env = this.secret.file ? '' : ` and ${RUN_SECRET_ENV} set to the run's secret`;
     await this.control.awaitHosts(
       this.ranges.slice(1),
@@ -171,6 +181,7 @@ export class KafkaDriver {
         `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}${secret}\`${env}`,
     );
     await this.control.publishStart({
+      layout: this.o.layout,
       spec,
       hostOf: Array.from(this.hostOf),
       ranges: this.ranges,

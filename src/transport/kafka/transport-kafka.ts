@@ -13,6 +13,7 @@ import type { KafkaIo, KafkaRecord } from './kafka-io.ts';
 import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
 import { BarrierLedger } from './barrier-ledger.ts';
 import type { RecordAuth } from './record-auth.ts';
+import type { TopicLayout } from './topic-layout.ts';
 
 /** Turns values into record payloads and back; `decode` returns null for anything invalid. */
 export interface Codec<T> {
@@ -29,6 +30,8 @@ export interface NodeTagged {
 export function runTopics(prefix: string) {
   return {
     node: (id: number) => `${prefix}.node.${id}`,
+    /** A process's inbox in the partitioned layout (topic-layout.ts), by its sender id. */
+    inbox: (sender: string) => `${prefix}.inbox.${sender}`,
     control: `${prefix}.control`,
     events: `${prefix}.events`,
     vmMetrics: `${prefix}.vm-metrics`,
@@ -61,6 +64,8 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   auth: RecordAuth;
   /** Sender id (record-auth.ts) of each process, in process order. */
   senders: readonly string[];
+  /** Where node inboxes are (topic-layout.ts); default one topic per node. */
+  layout?: TopicLayout;
   messageCodec: Codec<M>;
   eventCodec: Codec<E>;
   /** Longest wait for a barrier, in ms, before the run stops with an error naming who is missing. */
@@ -131,9 +136,20 @@ export class TransportKafka<
     return out;
   }
 
+  /** The topic of node `to`'s inbox. */
+  inboxOf(to: number): string {
+    return this.o.layout === 'partitioned'
+      ? this.topics.inbox(this.o.senders[this.o.hostOf[to]!]!)
+      : this.topics.node(to);
+  }
+
   /** Topics this process must read: its nodes' inboxes and the control topic, plus the driver's events. */
   topicsToRead(extra: readonly string[] = []): string[] {
-    const t = [this.topics.control, ...this.localNodes().map(this.topics.node), ...extra];
+    const inboxes =
+      this.o.layout === 'partitioned'
+        ? [this.topics.inbox(this.o.senders[this.o.process]!)]
+        : this.localNodes().map(this.topics.node);
+    const t = [this.topics.control, ...inboxes, ...extra];
     if (this.o.process === 0) t.push(this.topics.events);
     return t;
   }
@@ -188,7 +204,7 @@ export class TransportKafka<
           m !== null &&
           o.hostOf[m.from] === p &&
           o.hostOf[m.to] === o.process &&
-          topic === this.topics.node(m.to)
+          topic === this.inboxOf(m.to)
         )
           r = this.ledger.file('msgs', rec.b as number, p, seq, m);
       }
@@ -218,12 +234,12 @@ export class TransportKafka<
     this.ledger.begin(b);
     // Sealed in this order, synchronously: the phase's records take consecutive sequence
     // numbers and the announcement the next one, as the ledger expects.
+    // Keyed by recipient in the partitioned layout: a node's records stay on one partition.
+    const keyed = o.layout === 'partitioned';
     const records: KafkaRecord[] = this.outbox.map((m) => {
-      const topic = this.topics.node(m.to);
-      return {
-        topic,
-        value: o.auth.seal(topic, JSON.stringify({ b, m: o.messageCodec.encode(m) })),
-      };
+      const topic = this.inboxOf(m.to);
+      const value = o.auth.seal(topic, JSON.stringify({ b, m: o.messageCodec.encode(m) }));
+      return keyed ? { topic, key: String(m.to), value } : { topic, value };
     });
     const events = this.topics.events;
     for (const e of this.eventsOut) {

@@ -202,6 +202,7 @@ describe.skipIf(!OWN_BROKERS)('a broker of its own, controlled through the CLI',
       barrierTimeoutMs: 5000,
       joinTimeoutMs: 5000,
       keepTopics: false,
+      layout: 'node' as const,
       retryBudgetMs: 2000,
       onWarning: (w: string) => warnings.push(w),
     };
