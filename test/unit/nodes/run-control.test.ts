@@ -36,7 +36,7 @@ const spec: NodeRunSpec = {
 
 const start = {
   k: 'start',
-  v: 1,
+  v: 2,
   spec,
   hostOf: [0, 1],
   ranges: [
@@ -47,6 +47,7 @@ const start = {
   roundsPerStep: 8,
   vmCount: 3,
   barrierTimeoutMs: 30_000,
+  layout: 'node',
 };
 
 /** A clock whose waits pass at once: time jumps forward by what was asked. */
@@ -83,7 +84,7 @@ function control(self = 'host-a') {
 describe('control records', () => {
   it('decodes every kind and rejects malformed ones', () => {
     const good = [
-      { k: 'register', v: 1, nodes: [5, 9], host: 'h:1' },
+      { k: 'register', v: 2, nodes: [5, 9], host: 'h:1' },
       start,
       { k: 'step', s: 4 },
       { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
@@ -92,7 +93,7 @@ describe('control records', () => {
     ];
     for (const r of good) expect(decodeControl(r), r.k).toEqual(r);
     const bad = [
-      { k: 'register', v: 1, nodes: [5], host: 'h' },
+      { k: 'register', v: 2, nodes: [5], host: 'h' },
       { k: 'start', v: 1, spec: { ...spec, placement: [-1] } },
       { k: 'step', s: -1 },
       { k: 'phase', b: 1, p: 0, sent: ['3'], events: 0, invalid: 0 },
@@ -165,7 +166,7 @@ describe('RunControl', () => {
     expect(invalid()).toBe(7);
     const d = control('driver');
     // A register only from the host of that range.
-    d.c.receiveRaw(signed({ k: 'register', v: 1, nodes: [2, 2], host: 'h:2' }, hostAuth));
+    d.c.receiveRaw(signed({ k: 'register', v: 2, nodes: [2, 2], host: 'h:2' }, hostAuth));
     expect(d.invalid()).toBe(1);
     await expect(d.c.awaitHosts([[2, 2]], 1000, () => '')).rejects.toThrow('no node host');
   });
@@ -178,15 +179,15 @@ describe('RunControl', () => {
     );
     expect(aborts).toEqual(['run aborted: no word from node 3']);
     const d = control('driver');
-    d.c.receiveRaw(signed({ k: 'register', v: 2, nodes: [1, 1], host: 'old:7' }, hostAuth));
+    d.c.receiveRaw(signed({ k: 'register', v: 1, nodes: [1, 1], host: 'old:7' }, hostAuth));
     await expect(d.c.awaitHosts([[1, 1]], 1000, () => '')).rejects.toThrow(
-      'old:7 speaks run protocol 2, the driver 1',
+      'old:7 speaks run protocol 1, the driver 2',
     );
   });
 
   it('the driver waits for every range to register and names the missing ones', async () => {
     const { c, sent } = control('driver');
-    c.receiveRaw(signed({ k: 'register', v: 1, nodes: [1, 1], host: 'h:1' }, hostAuth));
+    c.receiveRaw(signed({ k: 'register', v: 2, nodes: [1, 1], host: 'h:1' }, hostAuth));
     await c.awaitHosts([[1, 1]], 1000, () => '');
     await expect(
       c.awaitHosts(

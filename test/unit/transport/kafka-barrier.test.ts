@@ -61,7 +61,8 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
         fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 12 }), // messages (from, to) of phase 1
         fc.array(fc.nat(5), { maxLength: 6 }), // nodes emitting an event
         fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), // which records arrive twice
-        async (s, processes, sends, events, dup) => {
+        fc.constantFrom('node' as const, 'partitioned' as const), // topic layout
+        async (s, processes, sends, events, dup, layout) => {
           const nodes = 6;
           const hostOf = Int32Array.from({ length: nodes }, (_, n) => n % processes);
           const io = fakeKafka(s, (i) => dup[i % dup.length]!);
@@ -73,6 +74,7 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
                 io,
                 auth: new RecordAuth(SECRET, `p${p}`),
                 senders: Array.from({ length: processes }, (_, q) => `p${q}`),
+                layout,
                 prefix: 'qossip.t',
                 process: p,
                 processCount: processes,
