@@ -123,41 +123,65 @@ describe('runs over Kafka (real broker)', () => {
     expect(kaf.nodes).toEqual(mem.nodes);
   });
 
-  it('a driver and a node host in another OS process complete a run together, identically', async () => {
-    const runId = uniqueRun('twoproc');
-    const { file } = secretFile();
-    const host = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'experiments/node-host.ts',
-        '--run',
-        runId,
-        '--nodes',
-        '20-39',
-        '--brokers',
-        KAFKA_BROKERS.join(','),
-        '--secret-file',
-        file,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let hostErr = '';
-    host.stderr.on('data', (d) => (hostErr += d));
-    const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
-    const base = { pms: 40, steps: 8, seed: 5 };
-    const kaf = await run({
-      ...base,
-      ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file }),
-    });
-    expect(await exited, hostErr).toBe(0);
+  it.each(['node', 'partitioned'] as const)(
+    'a driver and a node host in another OS process complete a run together, identically (%s topic layout)',
+    async (layout) => {
+      const runId = uniqueRun(`twoproc-${layout}`);
+      const { file } = secretFile();
+      const host = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'experiments/node-host.ts',
+          '--run',
+          runId,
+          '--nodes',
+          '20-39',
+          '--brokers',
+          KAFKA_BROKERS.join(','),
+          '--secret-file',
+          file,
+          '--topic-layout',
+          layout,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let hostErr = '';
+      host.stderr.on('data', (d) => (hostErr += d));
+      const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
+      const base = { pms: 40, steps: 8, seed: 5 };
+      const kaf = await run({
+        ...base,
+        ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file, topicLayout: layout }),
+      });
+      expect(await exited, hostErr).toBe(0);
+      expect(kaf.error).toBeUndefined();
+      // The driver only hosts nodes 0–19; the others ran in the node host.
+      expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
+      const mem = await run(base);
+      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
+    },
+  );
+
+  it('10,000 PMs, 2 steps: the partitioned layout (the default at this size) is identical to memory', async () => {
+    const base = { pms: 10_000, steps: 2, seed: 3 };
+    const runId = uniqueRun('10k');
+    const kaf = await run({ ...base, ...kafka(runId, { keepTopics: true }) });
     expect(kaf.error).toBeUndefined();
-    // The driver only hosts nodes 0–19; the others ran in the node host.
-    expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
+    // Partitioned by default at this size: four topics, not 10,003.
+    const io = await KafkaIo.connect({ brokers: KAFKA_BROKERS, clientId: runId, groupId: runId });
+    const kept = (await io.admin.listTopics()).filter((x) => x.startsWith(`qossip.${runId}.`));
+    await io.deleteTopics(kept);
+    await io.close();
+    const t = runTopics(`qossip.${runId}`);
+    expect(kept.sort()).toEqual([t.control, t.events, t.inbox('d'), t.vmMetrics].sort());
     const mem = await run(base);
+    expect(mem.summary.migrations).toBeGreaterThan(0);
     expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-  });
+    expect(kaf.rows).toEqual(mem.rows);
+    expect(kaf.nodes).toEqual(mem.nodes);
+  }, 600_000);
 
   it('a malformed record injected into a node topic is counted and ignored', async () => {
     const runId = uniqueRun('garbage');
