@@ -9,25 +9,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
-import type { Clock } from '../../../src/engine/clock.ts';
+import {
+  passCodec as codec,
+  stillClock as still,
+  type TestEv as Ev,
+  type TestMsg as Msg,
+} from '../../helpers/kafka-fakes.ts';
 import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
 import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
 
 const SECRET = Buffer.alloc(32, 3);
-
-interface Msg {
-  from: number;
-  to: number;
-  seq: number;
-  body: number;
-}
-interface Ev {
-  node: number;
-  seq: number;
-}
-
-/** A clock that never fires: only arrivals wake a waiting barrier (no timeouts in this test). */
-const still: Clock = { now: () => 0, schedule: () => () => {} };
 
 /** A fake Kafka: records reach each consumer of their topic as scheduled tasks. */
 function fakeKafka(s: fc.Scheduler, duplicate: (i: number) => boolean) {
@@ -49,8 +40,6 @@ function fakeKafka(s: fc.Scheduler, duplicate: (i: number) => boolean) {
   } as unknown as KafkaIo;
   return io;
 }
-
-const codec = <T>() => ({ encode: (x: T): unknown => x, decode: (raw: unknown) => raw as T });
 
 describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
   it('delivers each phase exactly once, in canonical order, whatever the interleaving', async () => {

@@ -8,24 +8,16 @@
 import { describe, expect, it } from 'vitest';
 import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
-import type { Clock } from '../../../src/engine/clock.ts';
+import {
+  passCodec as codec,
+  stillClock as still,
+  type TestEv as Ev,
+  type TestMsg as Msg,
+} from '../../helpers/kafka-fakes.ts';
 import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
 import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
 
-interface Msg {
-  from: number;
-  to: number;
-  seq: number;
-  body: number;
-}
-interface Ev {
-  node: number;
-  seq: number;
-}
-
 const SECRET = Buffer.alloc(32, 5);
-const still: Clock = { now: () => 0, schedule: () => () => {} };
-const codec = <T>() => ({ encode: (x: T): unknown => x, decode: (raw: unknown) => raw as T });
 /** Nodes 0–1 in the driver (process 0), 2–3 in process 1. */
 const hostOf = Int32Array.from([0, 0, 1, 1]);
 const senders = ['p0', 'p1'];
