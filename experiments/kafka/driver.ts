@@ -62,8 +62,10 @@ export interface KafkaDriverOptions {
 }
 
 /** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
-function runSecret(o: KafkaDriverOptions): { secret: Buffer; file?: string; written?: boolean } {
-  const given = readRunSecret(o.secretFile);
+function runSecret(
+  o: KafkaDriverOptions,
+  given: Buffer | undefined,
+): { secret: Buffer; file?: string; written?: boolean } {
   if (given) return { secret: given, ...(o.secretFile ? { file: o.secretFile } : {}) };
   const secret = newRunSecret();
   if (o.remote.length === 0) return { secret };
@@ -109,8 +111,8 @@ export class KafkaDriver {
         hostOf[n] = p;
       }
     });
-    const secret = runSecret(o);
-    const auth = new RecordAuth(secret.secret, DRIVER_SENDER);
+    // A malformed secret is refused before connecting; a fresh one is written once connected.
+    const given = readRunSecret(o.secretFile);
     const io = await KafkaIo.connect({
       brokers: o.brokers,
       clientId: `qossip-driver-${o.run}`,
@@ -119,7 +121,10 @@ export class KafkaDriver {
       ...(o.retryBudgetMs ? { retryBudgetMs: o.retryBudgetMs } : {}),
     });
     let allTopics: string[] = [];
+    let secret: ReturnType<typeof runSecret> = { secret: Buffer.alloc(0) };
     try {
+      secret = runSecret(o, given);
+      const auth = new RecordAuth(secret.secret, DRIVER_SENDER);
       let transport: TransportKafka<Message, NodeEvent, ControlRecord> | null = null;
       const control = new RunControl({
         io,
