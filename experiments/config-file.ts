@@ -15,6 +15,7 @@ const PER_INVOCATION: readonly (readonly string[])[] = [
   ['kafka', 'brokers'],
   ['kafka', 'run'],
   ['kafka', 'remoteNodes'],
+  ['kafka', 'secretFile'],
 ];
 
 export function readConfigFile(path: string): ConfigOverrides {

@@ -78,6 +78,18 @@ const RUN_SHAPE = {
         })
         .strict()
         .optional(),
+      /**
+       * File holding the run's secret (64 hex digits) that signs every record; absent: the
+       * QOSSIP_RUN_SECRET environment variable, else a fresh secret (written to a file for node
+       * hosts when there are remote nodes). Optional, so configs without it are unchanged.
+       */
+      secretFile: z.string().min(1).optional(),
+      /**
+       * Where node inboxes are: `node`, one topic per node, or `partitioned`, one topic per process
+       * keyed by node id (src/transport/kafka/topic-layout.ts); absent: `node` up to 1,000 PMs.
+       * Optional, so configs without it are unchanged.
+       */
+      topicLayout: z.enum(['node', 'partitioned']).optional(),
       /** TLS to the brokers, PEM files; no caFile: the system's CAs. Absent: plaintext. */
       tls: z
         .object({
@@ -191,6 +203,8 @@ const FLAG_OF: Record<string, string> = {
   'kafka.brokers': '--brokers',
   'kafka.run': '--run',
   'kafka.remoteNodes': '--remote-nodes',
+  'kafka.secretFile': '--secret-file',
+  'kafka.topicLayout': '--topic-layout',
   'kafka.sasl': '--kafka-sasl',
   'kafka.tls.caFile': '--kafka-ca',
   'kafka.tls.certFile': '--kafka-cert',

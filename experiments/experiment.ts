@@ -99,6 +99,17 @@ async function main(argv: string[]): Promise<number> {
       describe: 'node ranges hosted by `npm run node-host` processes, e.g. 50-99 or 0-9,50-99',
     })
     .option('keep-topics', { type: 'boolean', describe: "keep the run's Kafka topics afterwards" })
+    .option('topic-layout', {
+      type: 'string',
+      choices: ['node', 'partitioned'],
+      describe:
+        'Kafka node inboxes: one topic per node, or one per process keyed by node id (default: node up to 1,000 PMs)',
+    })
+    .option('secret-file', {
+      type: 'string',
+      describe:
+        "file with the Kafka run's secret (64 hex digits) that signs every record (default: $QOSSIP_RUN_SECRET, else a fresh one)",
+    })
     .option('force', {
       type: 'boolean',
       default: false,
@@ -134,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
       run: args.run,
       remoteNodes: args['remote-nodes']?.split(',').map((r) => r.trim()),
       keepTopics: args['keep-topics'],
+      secretFile: args['secret-file'],
+      topicLayout: args['topic-layout'] as 'node' | 'partitioned' | undefined,
       ...kafkaSecurityOverrides(args, args.brokers === undefined && localBroker !== undefined),
     },
   };

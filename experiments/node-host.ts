@@ -16,6 +16,8 @@ import {
   withKafkaSecurityFlags,
 } from './kafka/kafka-security.ts';
 import { POLICIES } from './policies.ts';
+import { RUN_SECRET_ENV, readRunSecret } from './kafka/run-secret.ts';
+import type { TopicLayout } from '../src/transport/kafka/topic-layout.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = await withKafkaSecurityFlags(
@@ -44,6 +46,16 @@ async function main(argv: string[]): Promise<number> {
       default: 120_000,
       describe: 'longest wait for the run to start',
     })
+    .option('topic-layout', {
+      type: 'string',
+      choices: ['node', 'partitioned'],
+      default: 'node',
+      describe: "where node inboxes are: the driver's layout (it prints it when it is partitioned)",
+    })
+    .option('secret-file', {
+      type: 'string',
+      describe: "file with the run's secret (64 hex digits; default: $QOSSIP_RUN_SECRET)",
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .parseAsync();
   const nodes = parseRange(args.nodes);
@@ -51,7 +63,14 @@ async function main(argv: string[]): Promise<number> {
   const local = args.brokers === undefined ? localBrokerIfRunning() : undefined;
   const brokers = args.brokers?.split(',').map((b) => b.trim()) ?? local ?? ['127.0.0.1:9092'];
   const security = readKafkaSecurity(kafkaSecurityOverrides(args, local !== undefined));
+  const secret = readRunSecret(args['secret-file']);
+  if (!secret)
+    throw new UserError(
+      `a node host needs the run's secret: pass --secret-file (the driver prints its path) or set ${RUN_SECRET_ENV}`,
+    );
   const host = new NodeHost({
+    secret,
+    layout: args['topic-layout'] as TopicLayout,
     brokers,
     run: args.run,
     nodes,

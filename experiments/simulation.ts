@@ -26,6 +26,7 @@ import { buildAgents, buildAgentsInChunks, preparePolicy } from '../nodes/build-
 import { applyEvent, eventEffects, type EffectSink, type NodeEvent } from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
+import { chooseTopicLayout } from '../src/transport/kafka/topic-layout.ts';
 import { readKafkaSecurity } from './kafka/kafka-security.ts';
 import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
@@ -118,6 +119,8 @@ export class Simulation {
         joinTimeoutMs: k.joinTimeoutMs,
         keepTopics: k.keepTopics,
         security: readKafkaSecurity(k),
+        secretFile: k.secretFile,
+        layout: chooseTopicLayout(config.pms, k.topicLayout),
       },
       config.pms,
       (events, invalid) => sim!.applyEvents(events, invalid),

@@ -11,8 +11,9 @@ import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { RunDriver } from '../src/engine/run-driver.ts';
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { KafkaIo, type KafkaSecurity } from '../src/transport/kafka/kafka-io.ts';
-import { runTopicSpecs } from '../src/transport/kafka/topic-layout.ts';
+import { runTopicSpecs, type TopicLayout } from '../src/transport/kafka/topic-layout.ts';
 import type { TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
+import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
 import { eventEffects, type NodeEvent } from './node-events.ts';
@@ -40,6 +41,12 @@ export interface NodeHostOptions {
   policies: PolicyRegistry;
   /** SASL and TLS for the brokers; absent: none. */
   security?: KafkaSecurity | undefined;
+  /** The run's secret (from a file or the environment, never a topic): signs every record. */
+  secret: Buffer;
+  /** Most node-topic and phase records kept from before the run starts (default 10⁶). */
+  maxEarlyRecords?: number;
+  /** Where node inboxes are (topic-layout.ts); must be the driver's. */
+  layout: TopicLayout;
 }
 
 export class NodeHost {
@@ -63,8 +70,11 @@ export class NodeHost {
       groupId: `qossip.${o.run}.host.${o.nodes.join('-')}`,
       ...(o.security ? { security: o.security } : {}),
     });
+    const sender = hostSender(o.nodes[0], o.nodes[1]);
+    const auth = new RecordAuth(o.secret, sender);
     const control = new RunControl({
       io,
+      auth,
       run: o.run,
       self: o.hostName,
       clock: o.clock,
@@ -75,12 +85,16 @@ export class NodeHost {
     const t = control.topics;
     const ofRun = (what: string) => `${what} of run ${o.run} over Kafka`;
     try {
-      await io.ensureTopics(runTopicSpecs(t, local));
-      await io.consume([t.control, t.vmMetrics, ...local.map(t.node)], (topic, value) => {
+      await io.ensureTopics(runTopicSpecs(t, o.layout, [[sender, local]]));
+      const inboxes = o.layout === 'partitioned' ? [t.inbox(sender)] : local.map(t.node);
+      await io.consume([t.control, t.vmMetrics, ...inboxes], (topic, value) => {
         if (topic === t.vmMetrics) control.receiveMetrics(value);
         else if (this.transport) this.transport.receive(topic, value);
-        else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase')
-          this.early.push([topic, value]);
+        else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
+          // Bounded: records sent before the start are either a run's first barriers or noise.
+          if (this.early.length < (o.maxEarlyRecords ?? 1_000_000)) this.early.push([topic, value]);
+          else this.earlyInvalid++;
+        }
       });
       await control.register(o.nodes);
       o.log?.(`registered ${rangeLabel(o.nodes)} for run ${o.run}; waiting for the driver`);
@@ -92,16 +106,22 @@ export class NodeHost {
         throw new UserError(
           `the driver of run ${o.run} expects no node host for ${rangeLabel(o.nodes)}`,
         );
+      if (start.layout !== o.layout)
+        throw new UserError(
+          `the driver of run ${o.run} puts node inboxes in the ${start.layout} topic layout; start this host with --topic-layout ${start.layout}`,
+        );
       const spec = start.spec;
       o.policies.parseOptions(spec.policy, spec.policyOptions);
       const transport = makeKafkaTransport(
         io,
+        auth,
         `qossip.${o.run}`,
         process,
         Int32Array.from(start.hostOf),
         start.ranges,
         start.barrierTimeoutMs,
-        (rec) => control.receive(rec),
+        start.layout,
+        (rec, sender, seq) => control.receive(rec, sender, seq),
       );
       this.transport = transport;
       transport.noteInvalid(this.earlyInvalid);

@@ -1,120 +1,64 @@
 /**
- * The run-control protocol over Kafka, for the experiment driver and node hosts alike: one zod
- * schema per control record kind (register, start, step, phase barrier, end, abort) and for the
- * vm-metrics records, validated on arrival like node messages (anything else is counted and
- * dropped); and `RunControl`, which publishes these records and waits on them. Phase barriers
- * themselves are kept by the Kafka transport, which decodes their records with `decodeControl`.
+ * The run-control protocol over Kafka, for the experiment driver and node hosts alike:
+ * `RunControl` publishes the control and vm-metrics records (one zod schema per kind, in
+ * run-control-records.ts) and waits on them, validating each on arrival like node messages
+ * (anything else is counted and dropped). Every record is
+ * signed (src/transport/kafka/record-auth.ts) and each kind has its rightful senders: start, step,
+ * end and vm-metrics only from the driver, a register only from the host of its range; anything
+ * else is counted and dropped. Phase barriers themselves are kept by the Kafka transport, which
+ * decodes their records with `decodeControl`.
  */
-import { z } from 'zod';
 import { UserError } from '../src/core/errors.ts';
 import { Arrivals, type Clock } from '../src/engine/clock.ts';
 import type { KafkaIo, KafkaRecord } from '../src/transport/kafka/kafka-io.ts';
 import { TransportKafka, runTopics } from '../src/transport/kafka/transport-kafka.ts';
+import type { TopicLayout } from '../src/transport/kafka/topic-layout.ts';
+import { DRIVER_SENDER, hostSender, type RecordAuth } from '../src/transport/kafka/record-auth.ts';
 import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
 import { eventCodec, type NodeEvent } from './node-events.ts';
-import { NodeRunSpecSchema } from './build-agents.ts';
+import {
+  RUN_PROTOCOL_VERSION,
+  VmMetricsSchema,
+  decodeControl,
+  rangeLabel,
+  sendersOf,
+  type ControlRecord,
+  type NodeRange,
+  type StartRecord,
+} from './run-control-records.ts';
 
 export type { NodeRunSpec } from './build-agents.ts';
-
-/** Version of the control records; a peer of another version is refused with one sentence. */
-export const RUN_PROTOCOL_VERSION = 1;
-
-/** Nodes [lo, hi], inclusive. */
-export type NodeRange = [number, number];
-
-const nat = z.number().int().min(0);
-const range = z.tuple([nat, nat]);
-const naturals = z.array(nat);
-
-const ControlSchema = z.discriminatedUnion('k', [
-  /** Host → driver: I host these nodes. */
-  z.object({ k: z.literal('register'), v: z.number(), nodes: range, host: z.string() }),
-  /** Driver → hosts: the run, and which process hosts which nodes. */
-  z.object({
-    k: z.literal('start'),
-    v: z.number(),
-    spec: NodeRunSpecSchema,
-    /** Process hosting each node (0 = driver). */
-    hostOf: naturals,
-    /** Node range of each process, in process order (index 0 is the driver's, unused). */
-    ranges: z.array(z.tuple([z.number().int(), z.number().int()])),
-    steps: nat,
-    roundsPerStep: z.number().int().min(1),
-    vmCount: nat,
-    barrierTimeoutMs: z.number().int().min(1),
-  }),
-  /** Driver → hosts: step `s`'s vm-metrics are all published. */
-  z.object({ k: z.literal('step'), s: nat }),
-  /** Every process, at each barrier: messages it sent to each process, events, invalid records. */
-  z.object({
-    k: z.literal('phase'),
-    b: nat,
-    p: nat,
-    sent: naturals,
-    events: nat,
-    invalid: nat,
-  }),
-  /** Driver → hosts: the run is complete. */
-  z.object({ k: z.literal('end') }),
-  /** Any process → all: the run failed, with one sentence. */
-  z.object({ k: z.literal('abort'), from: z.string(), message: z.string() }),
-]);
-
-export type ControlRecord = z.output<typeof ControlSchema>;
-export type StartRecord = Extract<ControlRecord, { k: 'start' }>;
-
-/** A control record, or null when it is malformed. */
-export function decodeControl(raw: unknown): ControlRecord | null {
-  const r = ControlSchema.safeParse(raw);
-  return r.success ? r.data : null;
-}
-
-/** A VM's metrics for one step: the seed report's JSON shape, plus exact demand for the hypervisor. */
-const VmMetricsSchema = z.object({
-  step: nat,
-  vm_id: nat,
-  /** CPU used, % of the VM's requested MIPS. */
-  cpu_usage: z.number(),
-  /** Memory used, % of the VM's RAM; only where the trace has it (experiments/kafka/vm-metrics.ts). */
-  memory_usage: z.number().optional(),
-  /** Network used, % of the link; only where the trace has it. */
-  network_usage: z.number().optional(),
-  /** The trace's network throughput (in + out), KB/s; only with network_usage. */
-  network_kbps: z.number().optional(),
-  /** CPU demand, MIPS. */
-  cpu_mips: z.number().min(0).max(1e12),
-  /** RAM, MB. */
-  ram_mb: z.number().min(0).max(1e12),
-});
-
-export type VmMetricsRecord = z.output<typeof VmMetricsSchema>;
-
-export function rangeLabel([lo, hi]: NodeRange): string {
-  return lo === hi ? `node ${lo}` : `nodes ${lo}–${hi}`;
-}
-
-export function parseRange(text: string): NodeRange | null {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
-  if (!m) return null;
-  const lo = Number(m[1]);
-  const hi = m[2] === undefined ? lo : Number(m[2]);
-  return hi >= lo ? [lo, hi] : null;
-}
+export {
+  RUN_PROTOCOL_VERSION,
+  decodeControl,
+  parseRange,
+  rangeLabel,
+  sendersOf,
+  type ControlRecord,
+  type NodeRange,
+  type StartRecord,
+  type VmMetricsRecord,
+} from './run-control-records.ts';
 
 /** The Kafka transport of a run's processes, with the node, event and control codecs. */
 export function makeKafkaTransport(
   io: KafkaIo,
+  auth: RecordAuth,
   prefix: string,
   process: number,
   hostOf: Int32Array,
   ranges: readonly NodeRange[],
   barrierTimeoutMs: number,
-  onControl: (rec: ControlRecord) => void,
+  layout: TopicLayout,
+  onControl: (rec: ControlRecord, sender: string, seq: number) => boolean,
   onEvents?: (events: NodeEvent[], invalid: number) => void,
 ): TransportKafka<Message, NodeEvent, ControlRecord> {
   return new TransportKafka<Message, NodeEvent, ControlRecord>({
     io,
+    auth,
+    layout,
+    senders: sendersOf(ranges),
     prefix,
     process,
     processCount: ranges.length,
@@ -139,6 +83,8 @@ export interface StepMetrics {
 
 export interface RunControlOptions {
   io: KafkaIo;
+  /** Signs this process's records and checks everyone's, with the run's secret. */
+  auth: RecordAuth;
   /** Run id; topics are `qossip.<run>.*`. */
   run: string;
   /** This process's name in abort records: 'driver', or a host's name. */
@@ -161,6 +107,10 @@ export class RunControl {
   private start: StartRecord | null = null;
   private readonly announced = new Set<number>();
   private readonly metrics = new Map<number, StepMetrics>();
+  /** The step a host awaits next: metrics of earlier steps are late copies, of later ones early. */
+  private nextStep = 0;
+  /** (sender, sequence number) of the control records handled: later copies are dropped. */
+  private readonly handled = new Set<string>();
   private ended = false;
   private aborted: string | null = null;
   private readonly io: KafkaIo;
@@ -173,8 +123,19 @@ export class RunControl {
     this.arrivals = new Arrivals(o.clock);
   }
 
-  /** A decoded control record arrived (phase records are the transport's and never come here). */
-  receive(rec: ControlRecord): void {
+  /**
+   * An authentic control record arrived from `sender` with sequence number `seq` (phase records
+   * are the transport's and never come here); false when that sender may not say it.
+   */
+  receive(rec: ControlRecord, sender: string, seq: number): boolean {
+    const rightful =
+      rec.k === 'register'
+        ? sender === hostSender(rec.nodes[0], rec.nodes[1])
+        : rec.k === 'abort' || sender === DRIVER_SENDER;
+    if (!rightful) return false;
+    const id = `${sender}:${seq}`;
+    if (this.handled.has(id)) return true; // a copy (Kafka delivers at least once)
+    this.handled.add(id);
     switch (rec.k) {
       case 'register':
         if (rec.v !== RUN_PROTOCOL_VERSION)
@@ -189,7 +150,7 @@ export class RunControl {
         else this.start = rec;
         break;
       case 'step':
-        this.announced.add(rec.s);
+        if (rec.s >= this.nextStep) this.announced.add(rec.s);
         break;
       case 'end':
         this.ended = true;
@@ -199,6 +160,7 @@ export class RunControl {
         break;
     }
     this.arrivals.notify();
+    return true;
   }
 
   /**
@@ -206,20 +168,35 @@ export class RunControl {
    * unless it is a phase record, which is returned for the transport; null when malformed.
    */
   receiveRaw(value: string): ControlRecord | null {
-    const rec = decodeControl(parse(value));
-    if (rec === null) this.o.onInvalid?.();
-    else if (rec.k !== 'phase') this.receive(rec);
+    const opened = this.o.auth.open(this.topics.control, value);
+    if (typeof opened === 'string') {
+      this.o.onInvalid?.();
+      return null;
+    }
+    const rec = decodeControl(parse(opened.body));
+    if (rec === null || (rec.k !== 'phase' && !this.receive(rec, opened.sender, opened.seq))) {
+      this.o.onInvalid?.();
+      return null;
+    }
     return rec;
   }
 
-  /** A vm-metrics record arrived (host side). */
+  /**
+   * A vm-metrics record arrived (host side): only the driver's count, and only for the step
+   * awaited or the next (the driver cannot be further ahead); copies of earlier steps are dropped.
+   */
   receiveMetrics(value: string): void {
-    const r = VmMetricsSchema.safeParse(parse(value));
-    if (!r.success) {
+    const opened = this.o.auth.open(this.topics.vmMetrics, value);
+    const r =
+      typeof opened === 'string' || opened.sender !== DRIVER_SENDER
+        ? null
+        : VmMetricsSchema.safeParse(parse(opened.body));
+    if (!r?.success || r.data.step > this.nextStep + 1) {
       this.o.onInvalid?.();
       return;
     }
     const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram } = r.data;
+    if (step < this.nextStep) return;
     let m = this.metrics.get(step);
     if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], count: 0 }));
     if (m.cpu[vm] === undefined) m.count++;
@@ -239,8 +216,9 @@ export class RunControl {
   }
 
   private publish(records: readonly ControlRecord[]): Promise<void> {
+    const topic = this.topics.control;
     return this.io.send(
-      records.map((r) => ({ topic: this.topics.control, value: JSON.stringify(r) })),
+      records.map((r) => ({ topic, value: this.o.auth.seal(topic, JSON.stringify(r)) })),
     );
   }
 
@@ -283,8 +261,10 @@ export class RunControl {
    * VmMetricsSchema's shape), then the step itself, in one batch.
    */
   publishStep(step: number, metrics: readonly KafkaRecord[]): Promise<void> {
-    const records = [...metrics];
-    records.push({ topic: this.topics.control, value: JSON.stringify({ k: 'step', s: step }) });
+    const { auth } = this.o;
+    const records = metrics.map((r) => ({ ...r, value: auth.seal(r.topic, r.value) }));
+    const topic = this.topics.control;
+    records.push({ topic, value: auth.seal(topic, JSON.stringify({ k: 'step', s: step })) });
     return this.io.send(records);
   }
 
@@ -303,6 +283,7 @@ export class RunControl {
     const m = this.metrics.get(step)!;
     this.metrics.delete(step);
     this.announced.delete(step);
+    this.nextStep = step + 1;
     return m;
   }
 

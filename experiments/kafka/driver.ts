@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { UserError } from '../../src/core/errors.ts';
 import { realClock } from '../../src/engine/clock.ts';
 import { KafkaIo, type KafkaSecurity } from '../../src/transport/kafka/kafka-io.ts';
-import { runTopicSpecs } from '../../src/transport/kafka/topic-layout.ts';
+import { runTopicSpecs, type TopicLayout } from '../../src/transport/kafka/topic-layout.ts';
 import type { Workload } from '../../src/workload/workload.ts';
 import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.ts';
 import type { Datacenter } from '../../src/model/datacenter.ts';
@@ -17,11 +17,20 @@ import type { NodeEvent } from '../../nodes/node-events.ts';
 import {
   RunControl,
   makeKafkaTransport,
+  sendersOf,
   type ControlRecord,
   type NodeRange,
   type NodeRunSpec,
 } from '../../nodes/run-control.ts';
 import { VmMetricsRecords } from './vm-metrics.ts';
+import { DRIVER_SENDER, RecordAuth, newRunSecret } from '../../src/transport/kafka/record-auth.ts';
+import {
+  RUN_SECRET_ENV,
+  defaultSecretFile,
+  readRunSecret,
+  removeRunSecret,
+  writeRunSecret,
+} from './run-secret.ts';
 
 export interface KafkaDriverOptions {
   brokers: string[];
@@ -41,6 +50,31 @@ export interface KafkaDriverOptions {
   retryBudgetMs?: number;
   /** Told when cleaning up failed (topics left behind); default: a line on stderr. */
   onWarning?: (line: string) => void;
+  /**
+   * File with the run's secret; absent: $QOSSIP_RUN_SECRET, else a fresh secret, written for
+   * node hosts to a file of the temporary directory when there are remote nodes.
+   */
+  secretFile?: string | undefined;
+  /** Told where node hosts find a fresh secret; default: a line on stderr. */
+  onNotice?: (line: string) => void;
+  /** Where node inboxes are (topic-layout.ts). */
+  layout: TopicLayout;
+}
+
+/** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
+function runSecret(
+  o: KafkaDriverOptions,
+  given: Buffer | undefined,
+): { secret: Buffer; file?: string; written?: boolean } {
+  if (given) return { secret: given, ...(o.secretFile ? { file: o.secretFile } : {}) };
+  const secret = newRunSecret();
+  if (o.remote.length === 0) return { secret };
+  const file = defaultSecretFile(o.run);
+  writeRunSecret(file, secret);
+  (o.onNotice ?? ((l) => process.stderr.write(`qossip: ${l}\n`)))(
+    `run ${o.run}: node hosts join with --secret-file ${file}`,
+  );
+  return { secret, file, written: true };
 }
 
 export class KafkaDriver {
@@ -54,6 +88,7 @@ export class KafkaDriver {
     private readonly ranges: NodeRange[],
     private readonly hostOf: Int32Array,
     private readonly allTopics: string[],
+    private readonly secret: { file?: string; written?: boolean },
   ) {}
 
   /**
@@ -76,6 +111,8 @@ export class KafkaDriver {
         hostOf[n] = p;
       }
     });
+    // A malformed secret is refused before connecting; a fresh one is written once connected.
+    const given = readRunSecret(o.secretFile);
     const io = await KafkaIo.connect({
       brokers: o.brokers,
       clientId: `qossip-driver-${o.run}`,
@@ -84,10 +121,14 @@ export class KafkaDriver {
       ...(o.retryBudgetMs ? { retryBudgetMs: o.retryBudgetMs } : {}),
     });
     let allTopics: string[] = [];
+    let secret: ReturnType<typeof runSecret> = { secret: Buffer.alloc(0) };
     try {
+      secret = runSecret(o, given);
+      const auth = new RecordAuth(secret.secret, DRIVER_SENDER);
       let transport: TransportKafka<Message, NodeEvent, ControlRecord> | null = null;
       const control = new RunControl({
         io,
+        auth,
         run: o.run,
         self: 'driver',
         clock: realClock,
@@ -96,28 +137,35 @@ export class KafkaDriver {
       });
       transport = makeKafkaTransport(
         io,
+        auth,
         `qossip.${o.run}`,
         0,
         hostOf,
         ranges,
         o.barrierTimeoutMs,
-        (rec) => control.receive(rec),
+        o.layout,
+        (rec, sender, seq) => control.receive(rec, sender, seq),
         onEvents,
       );
       const t = transport.topics;
+      const senders = sendersOf(ranges);
+      const nodesOf = senders.map((): number[] => []);
+      hostOf.forEach((p, node) => nodesOf[p]!.push(node));
       const specs = runTopicSpecs(
         t,
-        Array.from({ length: pms }, (_, i) => i),
+        o.layout,
+        senders.map((s, p) => [s, nodesOf[p]!] as const),
       );
       allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
       await io.ensureTopics(specs);
-      const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics);
+      const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics, secret);
       await transport.start();
       return driver;
     } catch (e) {
       // Topics created before the failure are deleted too (unless kept).
       if (!o.keepTopics) await deleteRunTopics(io, o, allTopics);
       await io.close();
+      if (secret.written) removeRunSecret(secret.file!);
       throw e;
     }
   }
@@ -127,13 +175,18 @@ export class KafkaDriver {
     spec: NodeRunSpec,
     meta: { steps: number; roundsPerStep: number; vmCount: number },
   ): Promise<void> {
+    const secret =
+      (this.secret.file ? ` --secret-file ${this.secret.file}` : '') +
+      (this.o.layout === 'partitioned' ? ' --topic-layout partitioned' : '');
+    const env = this.secret.file ? '' : ` and ${RUN_SECRET_ENV} set to the run's secret`;
     await this.control.awaitHosts(
       this.ranges.slice(1),
       this.o.joinTimeoutMs,
       (r) =>
-        `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}\``,
+        `start one with \`npm run node-host -- --run ${this.o.run} --nodes ${r.join('-')} --brokers ${this.o.brokers.join(',')}${secret}\`${env}`,
     );
     await this.control.publishStart({
+      layout: this.o.layout,
       spec,
       hostOf: Array.from(this.hostOf),
       ranges: this.ranges,
@@ -153,6 +206,7 @@ export class KafkaDriver {
     await this.control.finish(failure);
     if (!this.o.keepTopics) await deleteRunTopics(this.io, this.o, this.allTopics);
     await this.io.close();
+    if (this.secret.written) removeRunSecret(this.secret.file!);
   }
 
   static defaultRunId(): string {

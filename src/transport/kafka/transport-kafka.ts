@@ -2,14 +2,18 @@
  * The Transport contract over Apache Kafka, one topic per node (its inbox). Phases become barriers
  * (bulk-synchronous, as in BSP): at each barrier every process publishes what it sent in the
  * phase, its events, and an announcement on the control topic with how many messages it sent to
- * each process; each process then waits for every announcement and for the messages counted for
- * it, and delivers them in canonical order. So the run is the same as in memory, whatever the
- * arrival order. Records carry the barrier number, so early records of a faster process wait.
+ * each process; each process then waits for every announcement and for exactly the messages
+ * counted for it (barrier-ledger.ts), and delivers them in canonical order. So the run is the same
+ * as in memory, whatever the arrival order. Every record is signed (record-auth.ts) and must come
+ * from the process hosting the node it speaks for; anything else is counted and dropped.
  */
 import { InvariantError, UserError } from '../../core/errors.ts';
 import { sortCanonical, type Envelope, type Transport } from '../transport.ts';
 import type { KafkaIo, KafkaRecord } from './kafka-io.ts';
 import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
+import { BarrierLedger } from './barrier-ledger.ts';
+import type { RecordAuth } from './record-auth.ts';
+import type { TopicLayout } from './topic-layout.ts';
 
 /** Turns values into record payloads and back; `decode` returns null for anything invalid. */
 export interface Codec<T> {
@@ -26,6 +30,8 @@ export interface NodeTagged {
 export function runTopics(prefix: string) {
   return {
     node: (id: number) => `${prefix}.node.${id}`,
+    /** A process's inbox in the partitioned layout (topic-layout.ts), by its sender id. */
+    inbox: (sender: string) => `${prefix}.inbox.${sender}`,
     control: `${prefix}.control`,
     events: `${prefix}.events`,
     vmMetrics: `${prefix}.vm-metrics`,
@@ -54,10 +60,18 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   processCount: number;
   /** Process hosting each node. */
   hostOf: Int32Array;
+  /** Signs this process's records and checks everyone's, with the run's secret. */
+  auth: RecordAuth;
+  /** Sender id (record-auth.ts) of each process, in process order. */
+  senders: readonly string[];
+  /** Where node inboxes are (topic-layout.ts); default one topic per node. */
+  layout?: TopicLayout;
   messageCodec: Codec<M>;
   eventCodec: Codec<E>;
   /** Longest wait for a barrier, in ms, before the run stops with an error naming who is missing. */
   barrierTimeoutMs: number;
+  /** Most records buffered for barriers this process has not begun (default 10⁶). */
+  maxFutureRecords?: number;
   /** Driver: receives all events of each barrier interval, sorted by (node, seq), and invalid-record counts. */
   onEvents?: (events: E[], invalidRecords: number) => void;
   /** Names a process in error messages, e.g. "node host 1 (nodes 50–99)". */
@@ -67,17 +81,14 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
    * null for a malformed one, which is counted and dropped like a malformed message.
    */
   decodeControl: (raw: unknown) => C | PhaseRecord | null;
-  /** Called with each valid control record that is not a barrier announcement (run start, steps, end). */
-  onControl?: (record: C) => void;
+  /**
+   * Called with each authentic, valid control record that is not a barrier announcement (run
+   * start, steps, end), its sender id and sequence number; returns false when that sender may not
+   * say it (counted invalid).
+   */
+  onControl?: (record: C, sender: string, seq: number) => boolean;
   /** Time source for barrier timeouts (default: the real clock). */
   clock?: Clock;
-}
-
-interface Announcement {
-  /** Messages sent to each process during the phase. */
-  sent: number[];
-  events: number;
-  invalid: number;
 }
 
 export class TransportKafka<
@@ -91,11 +102,8 @@ export class TransportKafka<
   private outbox: M[] = [];
   private eventsOut: E[] = [];
   private sentTo: number[];
-  private inbound = new Map<number, M[]>();
-  private inboundEvents = new Map<number, E[]>();
-  /** Per barrier, (sender or node, seq) of the records kept: duplicates of a re-sent batch are dropped. */
-  private seen = new Map<number, Set<number>>();
-  private announcements = new Map<number, Map<number, Announcement>>();
+  private readonly ledger: BarrierLedger<M, E>;
+  private readonly processOf = new Map<string, number>();
   private invalid = 0;
   private cur = new Map<number, M[]>();
   private curRecipients: number[] = [];
@@ -106,6 +114,19 @@ export class TransportKafka<
     this.topics = runTopics(o.prefix);
     this.arrivals = new Arrivals(o.clock ?? realClock);
     this.sentTo = new Array(o.processCount).fill(0);
+    if (o.senders.length !== o.processCount)
+      throw new InvariantError('one sender id per process is needed');
+    o.senders.forEach((s, p) => this.processOf.set(s, p));
+    this.ledger = new BarrierLedger<M, E>(
+      o.processCount,
+      o.process,
+      o.maxFutureRecords ?? 1_000_000,
+      (p) => this.describe(p),
+    );
+  }
+
+  private describe(p: number): string {
+    return this.o.describeProcess?.(p) ?? `process ${p}`;
   }
 
   /** Local nodes of this process. */
@@ -115,9 +136,20 @@ export class TransportKafka<
     return out;
   }
 
+  /** The topic of node `to`'s inbox. */
+  inboxOf(to: number): string {
+    return this.o.layout === 'partitioned'
+      ? this.topics.inbox(this.o.senders[this.o.hostOf[to]!]!)
+      : this.topics.node(to);
+  }
+
   /** Topics this process must read: its nodes' inboxes and the control topic, plus the driver's events. */
   topicsToRead(extra: readonly string[] = []): string[] {
-    const t = [this.topics.control, ...this.localNodes().map(this.topics.node), ...extra];
+    const inboxes =
+      this.o.layout === 'partitioned'
+        ? [this.topics.inbox(this.o.senders[this.o.process]!)]
+        : this.localNodes().map(this.topics.node);
+    const t = [this.topics.control, ...inboxes, ...extra];
     if (this.o.process === 0) t.push(this.topics.events);
     return t;
   }
@@ -138,62 +170,50 @@ export class TransportKafka<
     this.invalid += count;
   }
 
-  /** Routes one record read from Kafka (called by the consumer; public for hosts that buffer early records). */
+  /**
+   * Routes one record read from Kafka (called by the consumer; public for hosts that buffer early
+   * records): opens its signed wrapper, checks that its sender may say it, and files it.
+   */
   receive(topic: string, value: string): void {
-    let rec: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not an object');
-      rec = parsed as Record<string, unknown>;
-    } catch {
+    const opened = this.o.auth.open(topic, value);
+    const p = typeof opened === 'string' ? undefined : this.processOf.get(opened.sender);
+    const rec = p === undefined ? null : parseObject((opened as { body: string }).body);
+    if (p === undefined || rec === null) {
       this.invalid++;
       return;
     }
-    const b = rec.b;
-    if (topic === this.topics.control) {
-      const c = this.o.decodeControl(rec);
-      if (c === null) this.invalid++;
-      else if (c.k === 'phase') {
-        const a = c as PhaseRecord;
-        let m = this.announcements.get(a.b);
-        if (!m) this.announcements.set(a.b, (m = new Map()));
-        m.set(a.p, { sent: a.sent, events: a.events, invalid: a.invalid });
+    const { sender, seq } = opened as { sender: string; seq: number };
+    const o = this.o;
+    let r: 'kept' | 'duplicate' | 'invalid' | number = 'invalid';
+    try {
+      if (topic === this.topics.control) {
+        const c = o.decodeControl(rec);
+        if (c?.k === 'phase') {
+          const a = c as PhaseRecord;
+          if (a.p === p) r = this.ledger.announce(a.b, a, seq);
+        } else if (c !== null) {
+          r = (o.onControl?.(c as C, sender, seq) ?? true) ? 'kept' : 'invalid';
+        }
+      } else if (topic === this.topics.events) {
+        const e = o.process === 0 && isIndex(rec.b) ? o.eventCodec.decode(rec.e) : null;
+        if (e !== null && o.hostOf[e.node] === p)
+          r = this.ledger.file('events', rec.b as number, p, seq, e);
       } else {
-        this.o.onControl?.(c as C);
+        const m = isIndex(rec.b) ? o.messageCodec.decode(rec.m) : null;
+        if (
+          m !== null &&
+          o.hostOf[m.from] === p &&
+          o.hostOf[m.to] === o.process &&
+          topic === this.inboxOf(m.to)
+        )
+          r = this.ledger.file('msgs', rec.b as number, p, seq, m);
       }
-    } else if (topic === this.topics.events) {
-      const e = isIndex(b) ? this.o.eventCodec.decode(rec.e) : null;
-      if (e === null || !isIndex(b)) this.invalid++;
-      else if (this.firstTime(b, -1 - e.node, e.seq)) push(this.inboundEvents, b, e);
-    } else {
-      const m = isIndex(b) ? this.o.messageCodec.decode(rec.m) : null;
-      if (
-        m === null ||
-        !isIndex(b) ||
-        this.o.hostOf[m.to] !== this.o.process ||
-        topic !== this.topics.node(m.to)
-      ) {
-        this.invalid++;
-      } else if (this.firstTime(b, m.from, m.seq)) {
-        push(this.inbound, b, m);
-      }
+    } catch (e) {
+      this.fail(e as Error);
     }
+    if (r === 'invalid') this.invalid++;
+    else if (typeof r === 'number') this.invalid += r;
     this.arrivals.notify();
-  }
-
-  /**
-   * True the first time (origin, seq) is seen for barrier `b` (origins: node ids for messages,
-   * −1 − node for events). Records of barriers already passed are duplicates: false.
-   */
-  private firstTime(b: number, origin: number, seq: number): boolean {
-    if (b < this.barrier) return false;
-    let set = this.seen.get(b);
-    if (!set) this.seen.set(b, (set = new Set()));
-    const key = origin * 2 ** 32 + seq;
-    if (set.has(key)) return false;
-    set.add(key);
-    return true;
   }
 
   send(msg: M): void {
@@ -211,15 +231,20 @@ export class TransportKafka<
   async nextPhase(): Promise<number> {
     const b = ++this.barrier;
     const o = this.o;
-    const records: KafkaRecord[] = this.outbox.map((m) => ({
-      topic: this.topics.node(m.to),
-      value: JSON.stringify({ b, m: o.messageCodec.encode(m) }),
-    }));
+    this.ledger.begin(b);
+    // Sealed in this order, synchronously: the phase's records take consecutive sequence
+    // numbers and the announcement the next one, as the ledger expects.
+    // Keyed by recipient in the partitioned layout: a node's records stay on one partition.
+    const keyed = o.layout === 'partitioned';
+    const records: KafkaRecord[] = this.outbox.map((m) => {
+      const topic = this.inboxOf(m.to);
+      const value = o.auth.seal(topic, JSON.stringify({ b, m: o.messageCodec.encode(m) }));
+      return keyed ? { topic, key: String(m.to), value } : { topic, value };
+    });
+    const events = this.topics.events;
     for (const e of this.eventsOut) {
-      records.push({
-        topic: this.topics.events,
-        value: JSON.stringify({ b, e: o.eventCodec.encode(e) }),
-      });
+      const value = o.auth.seal(events, JSON.stringify({ b, e: o.eventCodec.encode(e) }));
+      records.push({ topic: events, value });
     }
     const announcement: PhaseRecord = {
       k: 'phase',
@@ -229,7 +254,8 @@ export class TransportKafka<
       events: this.eventsOut.length,
       invalid: this.invalid,
     };
-    records.push({ topic: this.topics.control, value: JSON.stringify(announcement) });
+    const control = this.topics.control;
+    records.push({ topic: control, value: o.auth.seal(control, JSON.stringify(announcement)) });
     this.invalid = 0;
     this.outbox = [];
     this.eventsOut = [];
@@ -239,37 +265,23 @@ export class TransportKafka<
     await this.arrivals.until(
       () => {
         if (this.failure) throw this.failure;
-        const anns = this.announcements.get(b);
-        if (!anns || anns.size < o.processCount) return null;
-        let expected = 0;
-        let events = 0;
-        for (const a of anns.values()) {
-          expected += a.sent[o.process] ?? 0;
-          events += a.events;
-        }
-        if ((this.inbound.get(b)?.length ?? 0) < expected) return null;
-        return o.process !== 0 || (this.inboundEvents.get(b)?.length ?? 0) >= events ? true : null;
+        return this.ledger.ready(b, o.process === 0) ? true : null;
       },
       o.barrierTimeoutMs,
       () => new UserError(this.describeStall(b)),
     );
 
-    const anns = this.announcements.get(b)!;
+    const closed = this.ledger.close(b);
     let total = 0;
     let invalid = 0;
-    for (const a of anns.values()) {
+    for (const a of closed.anns) {
       for (const n of a.sent) total += n;
       invalid += a.invalid;
     }
-    this.announcements.delete(b);
-    this.seen.delete(b);
-    this.deliver(this.inbound.get(b) ?? []);
-    this.inbound.delete(b);
+    this.deliver(closed.msgs);
     if (o.process === 0) {
-      const events = this.inboundEvents.get(b) ?? [];
-      this.inboundEvents.delete(b);
-      events.sort((x, y) => x.node - y.node || x.seq - y.seq);
-      o.onEvents?.(events, invalid);
+      closed.events.sort((x, y) => x.node - y.node || x.seq - y.seq);
+      o.onEvents?.(closed.events, invalid);
     }
     return total;
   }
@@ -288,11 +300,7 @@ export class TransportKafka<
   }
 
   private describeStall(b: number): string {
-    const anns = this.announcements.get(b) ?? new Map<number, Announcement>();
-    const missing: string[] = [];
-    for (let p = 0; p < this.o.processCount; p++) {
-      if (!anns.has(p)) missing.push(this.o.describeProcess?.(p) ?? `process ${p}`);
-    }
+    const missing = this.ledger.silent(b).map((p) => this.describe(p));
     const secs = (this.o.barrierTimeoutMs / 1000).toFixed(0);
     if (missing.length > 0)
       return `no word from ${missing.join(', ')} at barrier ${b} within ${secs} s over Kafka`;
@@ -319,6 +327,18 @@ export class TransportKafka<
 
 function isIndex(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+/** The JSON object in `text`, or null. */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, v: V): void {

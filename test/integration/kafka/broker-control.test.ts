@@ -92,7 +92,8 @@ describe.skipIf(!OWN_BROKERS)('a broker of its own, controlled through the CLI',
     });
     const reader = await connect(uniqueRun('reader'));
     const metrics: Record<string, unknown>[] = [];
-    await reader.consume([t.vmMetrics], (_t, v) => metrics.push(JSON.parse(v)));
+    // Each value is the signed wrapper {p, q, h, r}; r is the record.
+    await reader.consume([t.vmMetrics], (_t, v) => metrics.push(JSON.parse(v).r));
     for (let i = 0; i < 100 && metrics.length === 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     await reader.close();
@@ -201,6 +202,7 @@ describe.skipIf(!OWN_BROKERS)('a broker of its own, controlled through the CLI',
       barrierTimeoutMs: 5000,
       joinTimeoutMs: 5000,
       keepTopics: false,
+      layout: 'node' as const,
       retryBudgetMs: 2000,
       onWarning: (w: string) => warnings.push(w),
     };

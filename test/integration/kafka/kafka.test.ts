@@ -2,12 +2,15 @@
  * Kafka against a real broker, in one file so that its tests run one after another. First the
  * transport conformance suite; then whole runs: Kafka and in-memory runs give identical
  * summaries, a driver and a separate node-host process complete a run together, a garbled record
- * is counted and ignored, a wrong broker address fails fast with one sentence. Broker restarts
+ * is counted and ignored, forged records from an outside producer (offers, accepts, transfers,
+ * aborts, barrier announcements: unsigned, signed with another secret, or by a process that is not
+ * in the run) are counted and dropped with results identical to memory, a wrong broker address
+ * fails fast with one sentence. Broker restarts
  * mid-run are in broker-control.test.ts, on a broker of that test's own.
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { simulate, type SimulationResult } from '../../../experiments/simulation.ts';
@@ -19,8 +22,18 @@ import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts
 import { startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
-import { testConfig } from '../../helpers/fixtures.ts';
+import { runScriptWith, testConfig } from '../../helpers/fixtures.ts';
 import { KAFKA_BROKERS, KAFKA_DATA_DIR, uniqueRun } from './kafka-env.ts';
+import { RecordAuth, newRunSecret } from '../../../src/transport/kafka/record-auth.ts';
+import { MsgType, message, type MsgTypeCode } from '../../../protocols/messages.ts';
+
+/** A run secret in a file, as a driver and its node hosts share it out of band. */
+function secretFile(): { secret: Buffer; file: string } {
+  const secret = newRunSecret();
+  const file = join(mkdtempSync(join(tmpdir(), 'qossip-secret-')), 'run.secret');
+  writeFileSync(file, secret.toString('hex'), { mode: 0o600 });
+  return { secret, file };
+}
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -70,6 +83,8 @@ describe('TransportKafka conformance (real broker)', () => {
     const io = await KafkaIo.connect({ brokers: KAFKA_BROKERS, clientId: run, groupId: run });
     const t = new TransportKafka<TestMsg, { node: number; seq: number }, ControlRecord>({
       io,
+      auth: new RecordAuth(newRunSecret(), 'd'),
+      senders: ['d'],
       prefix: `qossip.${run}`,
       process: 0,
       processCount: 1,
@@ -108,35 +123,65 @@ describe('runs over Kafka (real broker)', () => {
     expect(kaf.nodes).toEqual(mem.nodes);
   });
 
-  it('a driver and a node host in another OS process complete a run together, identically', async () => {
-    const runId = uniqueRun('twoproc');
-    const host = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'experiments/node-host.ts',
-        '--run',
-        runId,
-        '--nodes',
-        '20-39',
-        '--brokers',
-        KAFKA_BROKERS.join(','),
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let hostErr = '';
-    host.stderr.on('data', (d) => (hostErr += d));
-    const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
-    const base = { pms: 40, steps: 8, seed: 5 };
-    const kaf = await run({ ...base, ...kafka(runId, { remoteNodes: ['20-39'] }) });
-    expect(await exited, hostErr).toBe(0);
+  it.each(['node', 'partitioned'] as const)(
+    'a driver and a node host in another OS process complete a run together, identically (%s topic layout)',
+    async (layout) => {
+      const runId = uniqueRun(`twoproc-${layout}`);
+      const { file } = secretFile();
+      const host = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'experiments/node-host.ts',
+          '--run',
+          runId,
+          '--nodes',
+          '20-39',
+          '--brokers',
+          KAFKA_BROKERS.join(','),
+          '--secret-file',
+          file,
+          '--topic-layout',
+          layout,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let hostErr = '';
+      host.stderr.on('data', (d) => (hostErr += d));
+      const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
+      const base = { pms: 40, steps: 8, seed: 5 };
+      const kaf = await run({
+        ...base,
+        ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file, topicLayout: layout }),
+      });
+      expect(await exited, hostErr).toBe(0);
+      expect(kaf.error).toBeUndefined();
+      // The driver only hosts nodes 0–19; the others ran in the node host.
+      expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
+      const mem = await run(base);
+      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
+    },
+  );
+
+  it('10,000 PMs, 2 steps: the partitioned layout (the default at this size) is identical to memory', async () => {
+    const base = { pms: 10_000, steps: 2, seed: 3 };
+    const runId = uniqueRun('10k');
+    const kaf = await run({ ...base, ...kafka(runId, { keepTopics: true }) });
     expect(kaf.error).toBeUndefined();
-    // The driver only hosts nodes 0–19; the others ran in the node host.
-    expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
+    // Partitioned by default at this size: four topics, not 10,003.
+    const io = await KafkaIo.connect({ brokers: KAFKA_BROKERS, clientId: runId, groupId: runId });
+    const kept = (await io.admin.listTopics()).filter((x) => x.startsWith(`qossip.${runId}.`));
+    await io.deleteTopics(kept);
+    await io.close();
+    const t = runTopics(`qossip.${runId}`);
+    expect(kept.sort()).toEqual([t.control, t.events, t.inbox('d'), t.vmMetrics].sort());
     const mem = await run(base);
+    expect(mem.summary.migrations).toBeGreaterThan(0);
     expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-  });
+    expect(kaf.rows).toEqual(mem.rows);
+    expect(kaf.nodes).toEqual(mem.nodes);
+  }, 600_000);
 
   it('a malformed record injected into a node topic is counted and ignored', async () => {
     const runId = uniqueRun('garbage');
@@ -168,6 +213,84 @@ describe('runs over Kafka (real broker)', () => {
     } finally {
       await io.close();
     }
+  });
+
+  it('forged offer, accept, transfer, abort and phase records are counted and dropped; results equal memory', async () => {
+    const runId = uniqueRun('forged');
+    const { secret, file } = secretFile();
+    // An outside producer: its own kafkajs client, no part of the run.
+    const io = await KafkaIo.connect({
+      brokers: KAFKA_BROKERS,
+      clientId: runId,
+      groupId: `${runId}.forger`,
+    });
+    const t = runTopics(`qossip.${runId}`);
+    const wrongKey = new RecordAuth(newRunSecret(), 'd');
+    // Holds the run's secret but is no process of the run: it cannot speak for node 2.
+    const stranger = new RecordAuth(secret, 'h0-11');
+    const msg = (type: MsgTypeCode, b: number) =>
+      JSON.stringify({ b, m: { ...message(type, 2, 3, 1_000), vm: 0, cpuMips: 10, ramMb: 10 } });
+    const base = { pms: 12, steps: 6, seed: 8 };
+    const forged = (b: number) => {
+      const node = t.node(3);
+      const phase = { k: 'phase', b, p: 0, sent: [50], events: 0, invalid: 0 };
+      return [
+        { topic: node, value: msg(MsgType.Offer, b) },
+        { topic: node, value: wrongKey.seal(node, msg(MsgType.Accept, b)) },
+        { topic: node, value: stranger.seal(node, msg(MsgType.Transfer, b)) },
+        { topic: node, value: wrongKey.seal(node, msg(MsgType.Offer, b + 1)) },
+        { topic: t.control, value: JSON.stringify({ k: 'abort', from: 'x', message: 'forged' }) },
+        {
+          topic: t.control,
+          value: wrongKey.seal(t.control, JSON.stringify({ k: 'abort', from: 'x', message: 'f' })),
+        },
+        { topic: t.control, value: stranger.seal(t.control, JSON.stringify({ k: 'end' })) },
+        { topic: t.control, value: JSON.stringify(phase) },
+        { topic: t.control, value: wrongKey.seal(t.control, JSON.stringify(phase)) },
+      ];
+    };
+    let injected = 0;
+    try {
+      const kaf = await run(
+        { ...base, ...kafka(runId, { secretFile: file }) },
+        {
+          onStep: (row) => {
+            if (row.step === 1) {
+              // Barriers of step 2 (8 rounds a step, a few barriers a round): a plausible target.
+              const records = forged(40);
+              injected = records.length;
+              void io.send(records);
+            }
+          },
+        },
+      );
+      const mem = await run(base);
+      expect(kaf.error).toBeUndefined();
+      expect(injected).toBe(9);
+      expect(kaf.summary.invalidMessages).toBe(injected);
+      expect({ ...kaf.summary, invalidMessages: 0 }).toEqual(mem.summary);
+      expect(kaf.rows.map((r) => ({ ...r, invalidMessages: 0 }))).toEqual(
+        mem.rows.map((r) => ({ ...r, invalidMessages: 0 })),
+      );
+    } finally {
+      await io.close();
+    }
+  });
+
+  it('a node host without the run secret, or with a malformed one, stops with one sentence', () => {
+    const host = (env: Record<string, string | undefined>, ...extra: string[]) =>
+      runScriptWith(env, 'experiments/node-host.ts', '--run', 'r', '--nodes', '0-1', ...extra);
+    const none = host({ QOSSIP_RUN_SECRET: undefined });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      "qossip: a node host needs the run's secret: pass --secret-file (the driver prints its path) or set QOSSIP_RUN_SECRET\n",
+    );
+    const short = host({ QOSSIP_RUN_SECRET: 'abc' });
+    expect(short.stderr).toBe('qossip: QOSSIP_RUN_SECRET must be 64 hex digits\n');
+    const missing = host({}, '--secret-file', '/nonexistent/run.secret');
+    expect(missing.stderr).toBe(
+      'qossip: cannot read the run secret file /nonexistent/run.secret (ENOENT)\n',
+    );
   });
 
   it('a closed port fails within seconds with one clear sentence', () => {

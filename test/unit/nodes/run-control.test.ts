@@ -2,13 +2,24 @@
  * The run-control protocol without a broker: every record kind has a schema and is validated on
  * arrival (malformed ones are counted, never cast), the transport's barrier records pass the same
  * schema, and RunControl's waits resolve on the right records, time out with one sentence, and
- * fail at once when another process aborts.
+ * fail at once when another process aborts. Every record is signed: unsigned, mis-signed ones and
+ * those from a sender that may not say them are counted and dropped.
  */
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/engine/clock.ts';
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
 import { RunControl, decodeControl, type NodeRunSpec } from '../../../nodes/run-control.ts';
 import { defaultConsolidationOptions } from '../../../protocols/consolidation-options.ts';
+import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
+
+const SECRET = Buffer.alloc(32, 7);
+const driverAuth = new RecordAuth(SECRET, 'd');
+const hostAuth = new RecordAuth(SECRET, 'h1-1');
+/** A control record as the driver (or `auth`) publishes it on run r1's control topic. */
+const signed = (rec: unknown, auth = driverAuth) =>
+  auth.seal('qossip.r1.control', JSON.stringify(rec));
+const signedMetric = (rec: unknown, auth = driverAuth) =>
+  auth.seal('qossip.r1.vm-metrics', JSON.stringify(rec));
 
 const spec: NodeRunSpec = {
   seed: 1,
@@ -25,7 +36,7 @@ const spec: NodeRunSpec = {
 
 const start = {
   k: 'start',
-  v: 1,
+  v: 2,
   spec,
   hostOf: [0, 1],
   ranges: [
@@ -36,6 +47,7 @@ const start = {
   roundsPerStep: 8,
   vmCount: 3,
   barrierTimeoutMs: 30_000,
+  layout: 'node',
 };
 
 /** A clock whose waits pass at once: time jumps forward by what was asked. */
@@ -58,6 +70,7 @@ function control(self = 'host-a') {
   const aborts: string[] = [];
   const c = new RunControl({
     io,
+    auth: new RecordAuth(SECRET, self === 'driver' ? 'd' : 'h1-1'),
     run: 'r1',
     self,
     clock: jumpingClock(),
@@ -71,7 +84,7 @@ function control(self = 'host-a') {
 describe('control records', () => {
   it('decodes every kind and rejects malformed ones', () => {
     const good = [
-      { k: 'register', v: 1, nodes: [5, 9], host: 'h:1' },
+      { k: 'register', v: 2, nodes: [5, 9], host: 'h:1' },
       start,
       { k: 'step', s: 4 },
       { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
@@ -80,7 +93,7 @@ describe('control records', () => {
     ];
     for (const r of good) expect(decodeControl(r), r.k).toEqual(r);
     const bad = [
-      { k: 'register', v: 1, nodes: [5], host: 'h' },
+      { k: 'register', v: 2, nodes: [5], host: 'h' },
       { k: 'start', v: 1, spec: { ...spec, placement: [-1] } },
       { k: 'step', s: -1 },
       { k: 'phase', b: 1, p: 0, sent: ['3'], events: 0, invalid: 0 },
@@ -96,10 +109,10 @@ describe('control records', () => {
 describe('RunControl', () => {
   it('a host waits for the start, then for a step until every VM reported its metrics', async () => {
     const { c } = control();
-    c.receiveRaw(JSON.stringify({ ...start, vmCount: 2 }));
+    c.receiveRaw(signed({ ...start, vmCount: 2 }));
     expect((await c.awaitStart(1000, 'the start')).vmCount).toBe(2);
     const metric = (vm: number, cpu: number) =>
-      JSON.stringify({
+      signedMetric({
         step: 0,
         vm_id: vm,
         cpu_usage: 50,
@@ -108,7 +121,7 @@ describe('RunControl', () => {
         cpu_mips: cpu,
         ram_mb: 613,
       });
-    c.receiveRaw(JSON.stringify({ k: 'step', s: 0 }));
+    c.receiveRaw(signed({ k: 'step', s: 0 }));
     c.receiveMetrics(metric(0, 250));
     const step = c.awaitStep(0, 2, 60_000, 'step 0');
     c.receiveMetrics(metric(1, 500));
@@ -120,35 +133,61 @@ describe('RunControl', () => {
     await expect(c.awaitStep(0, 1, 5000, 'step 0 of run r1')).rejects.toThrow(
       'waited 5 s for step 0 of run r1',
     );
-    c.receiveRaw(JSON.stringify({ k: 'end' }));
+    c.receiveRaw(signed({ k: 'end' }));
     expect(await c.awaitStep(0, 1, 5000, 'step 0')).toBeNull();
   });
 
   it('malformed control and metrics records are counted, not used', () => {
     const { c, invalid } = control();
     c.receiveRaw('{not json');
-    c.receiveRaw(JSON.stringify({ k: 'step', s: 'one' }));
-    c.receiveMetrics(JSON.stringify({ step: 0, vm_id: 0, cpu_mips: -5 }));
+    c.receiveRaw(signed({ k: 'step', s: 'one' }));
+    c.receiveMetrics(signedMetric({ step: 0, vm_id: 0, cpu_mips: -5 }));
     expect(invalid()).toBe(3);
+  });
+
+  it('unsigned, mis-signed and usurped records are counted and dropped; copies are dropped', async () => {
+    const { c, invalid } = control();
+    const forger = new RecordAuth(Buffer.alloc(32, 9), 'd');
+    c.receiveRaw(JSON.stringify({ k: 'end' })); // unsigned
+    c.receiveRaw(signed({ k: 'end' }, forger)); // another secret
+    c.receiveRaw(signed({ k: 'end' }).replace('"end"', '"End"')); // altered after signing
+    // Signed for another topic: the signature covers the topic.
+    c.receiveRaw(driverAuth.seal('qossip.r2.control', JSON.stringify({ k: 'end' })));
+    c.receiveRaw(signed({ k: 'end' }, hostAuth)); // only the driver ends a run
+    c.receiveRaw(signed({ ...start, vmCount: 1 }, hostAuth)); // only the driver starts it
+    c.receiveMetrics(
+      signedMetric({ step: 0, vm_id: 0, cpu_usage: 1, cpu_mips: 1, ram_mb: 1 }, hostAuth),
+    );
+    expect(invalid()).toBe(7);
+    await expect(c.awaitEnd(1000, 'the end')).rejects.toThrow('waited 1 s for the end');
+    const step = signed({ k: 'step', s: 0 });
+    c.receiveRaw(step);
+    c.receiveRaw(step); // Kafka delivers at least once: a copy is no error
+    expect(invalid()).toBe(7);
+    const d = control('driver');
+    // A register only from the host of that range.
+    d.c.receiveRaw(signed({ k: 'register', v: 2, nodes: [2, 2], host: 'h:2' }, hostAuth));
+    expect(d.invalid()).toBe(1);
+    await expect(d.c.awaitHosts([[2, 2]], 1000, () => '')).rejects.toThrow('no node host');
   });
 
   it("another process's abort fails every wait at once; one of another version is refused", async () => {
     const { c, aborts } = control();
-    c.receiveRaw(JSON.stringify({ k: 'abort', from: 'driver', message: 'no word from node 3' }));
+    c.receiveRaw(signed({ k: 'abort', from: 'driver', message: 'no word from node 3' }));
     await expect(c.awaitStart(60_000, 'the start')).rejects.toThrow(
       'run aborted: no word from node 3',
     );
     expect(aborts).toEqual(['run aborted: no word from node 3']);
     const d = control('driver');
-    d.c.receiveRaw(JSON.stringify({ k: 'register', v: 2, nodes: [1, 1], host: 'old:7' }));
+    d.c.receiveRaw(signed({ k: 'register', v: 1, nodes: [1, 1], host: 'old:7' }, hostAuth));
     await expect(d.c.awaitHosts([[1, 1]], 1000, () => '')).rejects.toThrow(
-      'old:7 speaks run protocol 2, the driver 1',
+      'old:7 speaks run protocol 1, the driver 2',
     );
   });
 
   it('the driver waits for every range to register and names the missing ones', async () => {
     const { c, sent } = control('driver');
-    c.receiveRaw(JSON.stringify({ k: 'register', v: 1, nodes: [1, 1], host: 'h:1' }));
+    c.receiveRaw(signed({ k: 'register', v: 2, nodes: [1, 1], host: 'h:1' }, hostAuth));
     await c.awaitHosts([[1, 1]], 1000, () => '');
     await expect(
       c.awaitHosts(
@@ -161,6 +200,11 @@ describe('RunControl', () => {
       ),
     ).rejects.toThrow('no node host registered for nodes 2–5 within 3 s; start one for 2-5');
     await c.finish('boom');
-    expect(JSON.parse(sent.at(-1)!.value)).toEqual({ k: 'abort', from: 'driver', message: 'boom' });
+    const opened = driverAuth.open(sent.at(-1)!.topic, sent.at(-1)!.value);
+    expect(typeof opened === 'string' ? opened : JSON.parse(opened.body)).toEqual({
+      k: 'abort',
+      from: 'driver',
+      message: 'boom',
+    });
   });
 });

@@ -9,22 +9,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
-import type { Clock } from '../../../src/engine/clock.ts';
+import {
+  passCodec as codec,
+  stillClock as still,
+  type TestEv as Ev,
+  type TestMsg as Msg,
+} from '../../helpers/kafka-fakes.ts';
 import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
+import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
 
-interface Msg {
-  from: number;
-  to: number;
-  seq: number;
-  body: number;
-}
-interface Ev {
-  node: number;
-  seq: number;
-}
-
-/** A clock that never fires: only arrivals wake a waiting barrier (no timeouts in this test). */
-const still: Clock = { now: () => 0, schedule: () => () => {} };
+const SECRET = Buffer.alloc(32, 3);
 
 /** A fake Kafka: records reach each consumer of their topic as scheduled tasks. */
 function fakeKafka(s: fc.Scheduler, duplicate: (i: number) => boolean) {
@@ -47,8 +41,6 @@ function fakeKafka(s: fc.Scheduler, duplicate: (i: number) => boolean) {
   return io;
 }
 
-const codec = <T>() => ({ encode: (x: T): unknown => x, decode: (raw: unknown) => raw as T });
-
 describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
   it('delivers each phase exactly once, in canonical order, whatever the interleaving', async () => {
     await fc.assert(
@@ -58,7 +50,8 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
         fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 12 }), // messages (from, to) of phase 1
         fc.array(fc.nat(5), { maxLength: 6 }), // nodes emitting an event
         fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), // which records arrive twice
-        async (s, processes, sends, events, dup) => {
+        fc.constantFrom('node' as const, 'partitioned' as const), // topic layout
+        async (s, processes, sends, events, dup, layout) => {
           const nodes = 6;
           const hostOf = Int32Array.from({ length: nodes }, (_, n) => n % processes);
           const io = fakeKafka(s, (i) => dup[i % dup.length]!);
@@ -68,6 +61,9 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
             (_, p) =>
               new TransportKafka<Msg, Ev, ControlRecord>({
                 io,
+                auth: new RecordAuth(SECRET, `p${p}`),
+                senders: Array.from({ length: processes }, (_, q) => `p${q}`),
+                layout,
                 prefix: 'qossip.t',
                 process: p,
                 processCount: processes,
