@@ -212,6 +212,7 @@ const FLAG_OF: Record<string, string> = {
   out: '--out',
   'output.qtableNodes': '--save-qtables',
   'dqn.modelDir': '--model',
+  'qlearning.tables': '--qtables',
 };
 
 /**

@@ -2,6 +2,7 @@
  * `npm run experiment`: runs one consolidation experiment and writes its run directory.
  * The only layer that reads flags, files and the clock; everything below it is deterministic.
  */
+import { QTABLE_MODES, type QTableMode } from '../src/policy/q-table.ts';
 import { performance } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +76,12 @@ async function main(argv: string[]): Promise<number> {
       type: 'number',
       describe: `save the learnt Q-tables of the N most active PMs under qtables/ (default ${DEFAULTS.output.qtableNodes}; 0: none)`,
     })
+    .option('qtables', {
+      type: 'string',
+      choices: QTABLE_MODES,
+      describe:
+        'Q-table storage of qlearning and glap: sparse (rows allocated when first written) or dense 81 × 81; same results (default sparse)',
+    })
     .option('model', {
       type: 'string',
       describe: 'with --policy dqn: evaluate the model saved in this directory (no exploration)',
@@ -139,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
     out: args.out,
     output: { qtableNodes: args['save-qtables'] },
     dqn: { modelDir: args.model },
+    qlearning: { tables: args.qtables as QTableMode | undefined },
     transport: args.transport as ExperimentConfig['transport'] | undefined,
     kafka: {
       brokers: args.brokers?.split(',').map((b) => b.trim()) ?? localBroker,

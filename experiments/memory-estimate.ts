@@ -29,8 +29,15 @@ const BASE_BYTES = 120 * MB;
 /** JavaScript heap per PM (agent, views, sessions, messages in flight) and per VM. */
 const HEAP_PER_PM = 12 * KB;
 const HEAP_PER_VM = 2 * KB;
-/** Off-heap tables per PM of the policies that keep Q-tables (φout and φin and their companions). */
-const TABLES_PER_PM: Record<string, number> = { qlearning: 110 * KB, glap: 110 * KB };
+/**
+ * Tables per PM of the policies that keep Q-tables (φout and φin and their companions), by
+ * `--qtables`: dense 2 × 26 KB zeroed and touched; sparse rows of 324 B as states are visited
+ * (issue 12: 12,000 PMs × 1 step peaked at 172 MB RSS sparse, 978 MB dense).
+ */
+const TABLES_PER_PM: Record<string, Record<'dense' | 'sparse', number>> = {
+  qlearning: { dense: 110 * KB, sparse: 16 * KB },
+  glap: { dense: 110 * KB, sparse: 16 * KB },
+};
 /** TensorFlow.js with its wasm memory, and each DQN network. */
 const DQN_BASE = 110 * MB;
 const DQN_PER_NETWORK = 100 * KB;
@@ -44,7 +51,8 @@ export interface MemoryEstimate {
 
 export function estimateMemory(config: ExperimentConfig, vms: number): MemoryEstimate {
   const heapBytes = 40 * MB + HEAP_PER_PM * config.pms + HEAP_PER_VM * vms;
-  let totalBytes = BASE_BYTES + heapBytes + (TABLES_PER_PM[config.policy] ?? 0) * config.pms;
+  const tables = TABLES_PER_PM[config.policy]?.[config.qlearning.tables] ?? 0;
+  let totalBytes = BASE_BYTES + heapBytes + tables * config.pms;
   if (config.policy === 'dqn') {
     const networks =
       config.dqn.mode === 'per-pm' ? Math.min(config.pms, config.dqn.maxNetworks) : 1;

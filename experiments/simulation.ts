@@ -53,6 +53,8 @@ export interface SimulationHooks extends RunHooks {
   onMigration?(vm: number, from: number, to: number): void;
   /** The policies the run may name (default: experiments/policies.ts). */
   policies?: PolicyRegistry;
+  /** Visit every agent every round instead of the active set (equivalence tests' reference). */
+  plainLoop?: boolean;
   /** `Simulation.create`'s set-up progress: agents built so far, of `total`. */
   onSetup?(built: number, total: number): void;
 }
@@ -222,7 +224,9 @@ export class Simulation {
           },
         );
     } else this.agents = buildAgents(spec, policies, local, prepared, sensor, fx);
-    this.engine = new CycleEngine<Message>(this.agents, this.transport);
+    this.engine = new CycleEngine<Message>(this.agents, this.transport, {
+      plainLoop: hooks.plainLoop ?? false,
+    });
     this.controller = centralisedController(config, policies, spec.policyOptions, dc);
   }
 

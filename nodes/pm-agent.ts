@@ -101,6 +101,11 @@ export class PmAgent implements Agent<Message> {
     return this.node.id;
   }
 
+  /** A sleeping PM's protocols get no round ticks: the engine may skip it until a message comes. */
+  get dormant(): boolean {
+    return this.node.asleep;
+  }
+
   /** The state protocol `p` keeps on this node, or undefined when the node does not run it. */
   stateOf<S>(p: Protocol<S, never>): S | undefined {
     return this.layers.find((l) => l.protocol === (p as Protocol<unknown>))?.state as S | undefined;
@@ -135,6 +140,7 @@ export class PmAgent implements Agent<Message> {
   }
 
   onRoundEnd(): void {
+    if (this.node.asleep) return;
     this.everyLayer(ROUND_END);
   }
 

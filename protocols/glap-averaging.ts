@@ -80,15 +80,15 @@ export const GLAP_AVERAGING: Protocol<GlapAveragingState, GlapMessage> = {
       }
       case MsgType.Merge: {
         const r = answer(n, ev, MsgType.MergeReply);
-        r.data = Array.from(g.learner.exportTables()); // as they were, before averaging
+        r.data = numbersOf(g.learner.exportTables()); // as they were, before averaging
         out.send(r);
-        out.merge(Float32Array.from(ev.data));
+        out.merge(new Float32Array(ev.data));
         return;
       }
       case MsgType.MergeReply: {
         const s = g.session;
         if (!s || s.peer !== ev.from || s.seq !== ev.re) return;
-        out.merge(Float32Array.from(ev.data));
+        out.merge(new Float32Array(ev.data));
         g.session = null;
         return;
       }
@@ -115,7 +115,7 @@ function sendTrained(g: GlapAveragingState, out: Out): void {
   const s = g.session;
   if (!s) return;
   const merge = message(MsgType.Merge, n.id, s.peer, nextSeq(n), s.seq);
-  merge.data = Array.from(g.learner.exportTables());
+  merge.data = numbersOf(g.learner.exportTables());
   s.seq = merge.seq;
   out.send(merge);
 }
@@ -129,4 +129,14 @@ function profileOf(n: PmNode): number[] {
 
 function asProfile(node: number, d: readonly number[]): VmProfile {
   return { node, cpuCapMips: d[0]!, ramCapMb: d[1]!, vms: d.slice(2) };
+}
+
+/**
+ * The tables as the wire's plain numbers (each float32 widened exactly, as Array.from would give
+ * them): an indexed copy, several times faster than Array.from's iterator on 13,122 entries.
+ */
+function numbersOf(t: Float32Array): number[] {
+  const a = new Array<number>(t.length);
+  for (let i = 0; i < t.length; i++) a[i] = t[i]!;
+  return a;
 }

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
+import { QTABLE_SIZE } from './q-table.ts';
 import { pairReward } from './rewards.ts';
 import type { DecisionInput, GlapLearner, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -106,19 +107,16 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
   }
 
   exportTables(): Float32Array {
-    const a = this.q.phiOut.values;
-    const out = new Float32Array(a.length * 2);
-    out.set(a, 0);
-    out.set(this.q.phiIn.values, a.length);
+    const out = new Float32Array(QTABLE_SIZE * 2);
+    this.q.phiOut.exportInto(out, 0);
+    this.q.phiIn.exportInto(out, QTABLE_SIZE);
     return out;
   }
 
   merge(theirs: Float32Array): void {
-    const a = this.q.phiOut.values;
-    const b = this.q.phiIn.values;
-    if (theirs.length !== a.length + b.length) return; // not a table pair: ignore
-    for (let i = 0; i < a.length; i++) a[i] = (a[i]! + theirs[i]!) / 2;
-    for (let i = 0; i < b.length; i++) b[i] = (b[i]! + theirs[a.length + i]!) / 2;
+    if (theirs.length !== QTABLE_SIZE * 2) return; // not a table pair: ignore
+    this.q.phiOut.averageWith(theirs, 0);
+    this.q.phiIn.averageWith(theirs, QTABLE_SIZE);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
-import { QTable } from './q-table.ts';
+import { QTABLE_MODES, QTable } from './q-table.ts';
 import { DEFAULT_REWARDS, pairReward } from './rewards.ts';
 import type { DecisionInput, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -51,6 +51,12 @@ export const QLEARNING_OPTIONS = optionsSection(
        * for every one of them (migrating would not pay).
        */
       holdWhenNegative: z.boolean().default(true),
+      /**
+       * Storage of φout and φin (`--qtables`): `sparse` allocates a table's rows when first
+       * written (~1–3 KB per PM instead of 52 KB), `dense` the whole 81 × 81. Same values and
+       * decisions either way (src/policy/q-table.ts).
+       */
+      tables: z.enum(QTABLE_MODES).default('sparse'),
     })
     .strict()
     .prefault({}),
@@ -70,8 +76,8 @@ export class PolicyQLearning implements NodePolicy {
     private readonly o: QLearningOptions,
     tables?: { phiOut: QTable; phiIn: QTable },
   ) {
-    this.phiOut = tables?.phiOut ?? new QTable();
-    this.phiIn = tables?.phiIn ?? new QTable();
+    this.phiOut = tables?.phiOut ?? new QTable(o.tables);
+    this.phiIn = tables?.phiIn ?? new QTable(o.tables);
   }
 
   chooseVm(

@@ -46,6 +46,7 @@ export const GREEDY_Q: QLearningOptions = {
   rewards: { out: [...DEFAULT_REWARDS.out], in: [...DEFAULT_REWARDS.in] },
   inRewardAt: 'commit',
   holdWhenNegative: false,
+  tables: 'dense',
 };
 
 /**

@@ -10,6 +10,7 @@ async function run(
   workload = 'synthetic:diurnal',
   policy = 'qlearning',
   peerSampling: 'uniform' | 'cyclon' = 'uniform',
+  tables: 'dense' | 'sparse' = 'sparse',
 ) {
   const config = testConfig({
     pms: 40,
@@ -19,6 +20,7 @@ async function run(
     policy,
     roundsPerStep: 2,
     peerSampling,
+    qlearning: { tables },
   });
   const w = makeWorkload({ spec: workload, vms: null, pms: 40, vmsPerPm: config.vmsPerPm, seed });
   const r = await simulate(config, w);
@@ -49,6 +51,15 @@ describe('determinism', () => {
       a.summary,
     );
   });
+
+  it.each(['qlearning', 'glap'])(
+    '%s: sparse and dense Q-tables ⇒ identical run (same values, same decisions)',
+    async (policy) => {
+      const sparse = await run(4, 'synthetic:spikes', policy, 'cyclon', 'sparse');
+      expect(sparse.migrations).toBeGreaterThan(0);
+      expect(await run(4, 'synthetic:spikes', policy, 'cyclon', 'dense')).toEqual(sparse);
+    },
+  );
 
   it('another seed ⇒ a different run', async () => {
     const a = await run(11);

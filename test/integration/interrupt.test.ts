@@ -89,8 +89,12 @@ describe('interrupting a run', () => {
 
   it('Ctrl-C during set-up exits at once, restores the terminal and writes nothing', async () => {
     const dir = join(tmp(), 'run');
-    // 12,000 Q-learning PMs take over a second to build, long enough for the set-up bar.
-    const { run, exited } = experiment(['--pms', '12000', '--steps', '1', '--out', dir], true);
+    // 12,000 Q-learning PMs with dense tables (26 KB each, zeroed) take seconds to build, long
+    // enough for the set-up bar (sparse tables build in well under a second).
+    const { run, exited } = experiment(
+      ['--pms', '12000', '--steps', '1', '--qtables', 'dense', '--out', dir],
+      true,
+    );
     await until('the set-up bar', () => /set-up .* PMs built/.test(run.output));
     run.child.stdin!.write('\x03');
     expect(await exited).toBe(130);

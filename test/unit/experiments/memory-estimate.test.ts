@@ -8,10 +8,20 @@ const GB = 2 ** 30;
 const roomy = { machineBytes: 64 * GB, heapLimitBytes: 4 * GB };
 
 describe('memory estimate', () => {
-  it('covers what real runs used: 10,000 Q-learning PMs peaked at ~1.07 GB', () => {
-    const e = estimateMemory(testConfig({ pms: 10_000 }), 13_000);
+  const dense = { qlearning: { tables: 'dense' as const } };
+
+  it('covers what real runs used: 10,000 Q-learning PMs with dense tables peaked at ~1.07 GB', () => {
+    const e = estimateMemory(testConfig({ pms: 10_000, ...dense }), 13_000);
     expect(e.totalBytes).toBeGreaterThan(1.07 * GB);
     expect(e.totalBytes).toBeLessThan(1.6 * GB); // and does not refuse runs that fit by far
+  });
+
+  it('sparse tables: far less than dense, still above what 12,000 PMs used (172 MB)', () => {
+    const sparse = estimateMemory(testConfig({ pms: 12_000 }), 15_600).totalBytes;
+    expect(sparse).toBeGreaterThan(172 * 2 ** 20);
+    expect(sparse).toBeLessThan(
+      estimateMemory(testConfig({ pms: 12_000, ...dense }), 15_600).totalBytes / 2,
+    );
   });
 
   it('grows with PMs, VMs and Q-tables', () => {
@@ -19,11 +29,11 @@ describe('memory estimate', () => {
       estimateMemory(testConfig({ pms, policy }), vms).totalBytes;
     expect(q(2000, 2600)).toBeGreaterThan(q(1000, 2600));
     expect(q(1000, 5000)).toBeGreaterThan(q(1000, 2600));
-    expect(q(1000, 1300)).toBeGreaterThan(q(1000, 1300, 'none') + 50 * 2 ** 20);
+    expect(q(1000, 1300)).toBeGreaterThan(q(1000, 1300, 'none') + 10 * 2 ** 20);
   });
 
   it('refuses a fleet beyond the machine, or beyond the heap limit, in one sentence', () => {
-    expect(() => checkMemory(testConfig({ pms: 1_000_000 }), 1_300_000, roomy)).toThrow(
+    expect(() => checkMemory(testConfig({ pms: 1_000_000, ...dense }), 1_300_000, roomy)).toThrow(
       /^1000000 PMs and 1300000 VMs with qlearning would need about \d+\.\d GB of memory, more than the 64\.0 GB here; use fewer --pms$/,
     );
     expect(() =>

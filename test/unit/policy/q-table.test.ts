@@ -68,3 +68,65 @@ describe('rewards', () => {
     expect(() => validateRewards({ ...DEFAULT_REWARDS, in: [1, 2] })).toThrow(/9 finite numbers/);
   });
 });
+
+describe('sparse vs dense storage', () => {
+  type Op =
+    | { k: 'update'; s: number; a: number; r: number; s2: number; terminal: boolean }
+    | { k: 'set'; s: number; a: number; q: number }
+    | { k: 'average'; rows: number[]; q: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      k: fc.constant('update' as const),
+      s: idx,
+      a: idx,
+      r: val,
+      s2: idx,
+      terminal: fc.boolean(),
+    }),
+    fc.record({ k: fc.constant('set' as const), s: idx, a: idx, q: val }),
+    // A peer's table: zeros but for a few rows (GLAP averaging), one of them maybe −0.
+    fc.record({
+      k: fc.constant('average' as const),
+      rows: fc.array(idx, { maxLength: 3 }),
+      q: val,
+    }),
+  );
+
+  it('the same operations give the same values, maxima and exports, bit for bit', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const dense = new QTable('dense');
+        const sparse = new QTable('sparse');
+        for (const o of ops) {
+          for (const t of [dense, sparse]) {
+            if (o.k === 'update') t.update(o.s, o.a, o.r, o.s2, o.terminal, 0.1, 0.5);
+            else if (o.k === 'set') t.set(o.s, o.a, o.q);
+            else {
+              const theirs = new Float32Array(81 * 81);
+              theirs[0] = -0;
+              for (const s of o.rows) theirs[s * 81 + ((s * 7) % 81)] = o.q;
+              t.averageWith(theirs, 0);
+            }
+          }
+          for (let s = 0; s < 81; s++) expect(sparse.maxAt(s)).toBe(dense.maxAt(s));
+        }
+        expect(sparse.values).toEqual(dense.values);
+        const a = new Float32Array(2 * 81 * 81).fill(9);
+        const b = new Float32Array(2 * 81 * 81).fill(9);
+        dense.exportInto(a, 81 * 81);
+        sparse.exportInto(b, 81 * 81);
+        expect(b).toEqual(a);
+      }),
+    );
+  });
+
+  it('a sparse table holds only the rows written to', () => {
+    const t = new QTable('sparse');
+    expect(t.bytes()).toBe(0);
+    t.update(3, 4, 1, 9, false, 0.1, 0.5);
+    t.set(3, 5, 2);
+    expect(t.get(9, 0)).toBe(0);
+    expect(t.bytes()).toBe(81 * 4);
+    expect(new QTable('dense').bytes()).toBe(81 * 81 * 4);
+  });
+});
