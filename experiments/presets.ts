@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { UserError } from '../src/core/errors.ts';
 import type { ConfigOverrides } from './config.ts';
 import { readConfigFile } from './config-file.ts';
+import { PROJECT_ROOT } from './results.ts';
 
-const DIR = join(import.meta.dirname, 'presets');
+// From the project root: the compiled bundle (dist/) runs these modules from another directory.
+const DIR = join(PROJECT_ROOT, 'experiments', 'presets');
 
 /** The names of the presets shipped in experiments/presets/. */
 export function presetNames(): string[] {
