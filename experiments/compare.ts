@@ -13,6 +13,8 @@ import { PROFILES } from '../src/model/profile.ts';
 import { POLICIES } from './policies.ts';
 import { cliParser, runCli } from './cli-support.ts';
 import { readConfigFile } from './config-file.ts';
+import { isPreset, presetLayer, presetNames } from './presets.ts';
+import type { ConfigOverrides } from './config.ts';
 import { scenarioOptions } from './scenario-options.ts';
 import { ensureRunDir } from './results.ts';
 import { policyKind } from './profiles.ts';
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     .option('policies', {
       type: 'string',
       default: DEFAULT_POLICIES.join(','),
-      describe: 'comma-separated policies',
+      describe: `comma-separated policies, or presets (${presetNames().join(', ')}: a row named so runs experiments/presets/<name>.json)`,
     })
     .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N per policy' })
     .option('config', { type: 'string', describe: 'JSON config file applied to every run' })
@@ -63,7 +65,12 @@ async function main(argv: string[]): Promise<number> {
     .map((p) => p.trim())
     .filter((p) => p !== '');
   if (policies.length === 0) throw new UserError('--policies names no policy');
-  for (const p of policies) POLICIES.get(p); // unknown names fail here, with the list
+  // A row is a policy, or a preset (its file names its policy); unknown names fail with the list.
+  const presets = new Map<string, ConfigOverrides>();
+  for (const p of policies) {
+    if (isPreset(p) && !POLICIES.names().includes(p)) presets.set(p, presetLayer(p));
+    else POLICIES.get(p);
+  }
   if (!Number.isInteger(args.seeds) || args.seeds < 1)
     throw new UserError(`--seeds must be a positive integer, got ${args.seeds}`);
   const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
@@ -77,8 +84,13 @@ async function main(argv: string[]): Promise<number> {
   };
   const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
   const requests: RunRequest[] = [];
-  for (const policy of policies)
-    for (const seed of seeds) requests.push({ layers: [fromFile, flags, { policy, seed }] });
+  for (const policy of policies) {
+    const preset = presets.get(policy);
+    for (const seed of seeds)
+      requests.push({
+        layers: preset ? [preset, fromFile, flags, { seed }] : [fromFile, flags, { policy, seed }],
+      });
+  }
   const base = requestConfig(requests[0]!); // validates the shared config before any work
   if (args.jobs !== undefined && !(Number.isInteger(args.jobs) && args.jobs >= 1))
     throw new UserError(`--jobs must be a positive integer, got ${args.jobs}`);
@@ -97,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const byPolicy: PolicyResult[] = policies.map((policy, p) =>
     policyResult(
       policy,
-      policyKind(policy),
+      policyKind(results[p * seeds.length]!.config.policy),
       seeds.map((seed, s) => ({ seed, result: results[p * seeds.length + s]! })),
     ),
   );

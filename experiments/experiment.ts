@@ -26,6 +26,7 @@ import { POLICIES } from './policies.ts';
 import { RESULT_FILES, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { checkRunDir, createRunDir } from './run-dir.ts';
 import { readConfigFile } from './config-file.ts';
+import { presetLayer, presetNames } from './presets.ts';
 import { Interrupts, SIGNAL_EXIT_CODES } from './interrupts.ts';
 import { checkMemory } from './memory-estimate.ts';
 import { colourAllowed, resultsLine, summaryTable } from './summary-table.ts';
@@ -127,9 +128,14 @@ async function main(argv: string[]): Promise<number> {
       describe:
         "JSON config file, e.g. a run's config.json to replay it; flags override it (its out, brokers and Kafka run id are not reused)",
     })
+    .option('preset', {
+      type: 'string',
+      describe: `named configuration under the config file and flags: ${presetNames().join(', ')} (experiments/presets/)`,
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .parseAsync();
 
+  const preset = args.preset === undefined ? {} : presetLayer(args.preset);
   const fromFile = args.config === undefined ? {} : readConfigFile(args.config);
   const localBroker = localBrokerIfRunning();
   const flags: ConfigOverrides = {
@@ -160,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const config = resolveConfig(
     profileDefaults(chooseProfile(args.profile, fromFile)),
+    preset,
     fromFile,
     flags,
   );

@@ -203,6 +203,7 @@ export class Simulation {
     const sensor = {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamUsedMb[vm]!,
+      ended: (vm: number) => dc.vmEnded[vm] === 1,
     };
     const policies = hooks.policies ?? POLICIES;
     const spec = nodeRunSpec(config, world, policies);
@@ -378,6 +379,7 @@ export function checkConservation(agents: readonly (PmAgent | undefined)[], dc: 
     }
   }
   for (let vm = 0; vm < dc.vmCount; vm++) {
+    if (dc.vmEnded[vm] === 1 && seen[vm] === 0) continue; // ended: it left its host
     invariant(
       dc.awake[dc.vmHost[vm]!] === 1,
       () => `VM ${vm} runs on sleeping host ${dc.vmHost[vm]}`,

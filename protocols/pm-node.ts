@@ -13,6 +13,11 @@ export interface VmSensor {
   cpuMips(vm: number): number;
   /** RAM of a hosted VM, in MB. */
   ramMb(vm: number): number;
+  /**
+   * Whether a hosted VM has ended (the `cloudsim` profile: its demand read 0 at an update) and
+   * left this PM. Absent: VMs never end.
+   */
+  ended?(vm: number): boolean;
 }
 
 export interface PmNode {
@@ -64,8 +69,17 @@ export function nextSeq(n: PmNode): number {
   return ++n.seq;
 }
 
-/** Start of a workload step: re-read the demand of the VMs this PM hosts (its own hypervisor). */
+/**
+ * Start of a workload step: re-read the demand of the VMs this PM hosts (its own hypervisor);
+ * VMs that have ended leave its list.
+ */
 export function readDemand(n: PmNode): void {
+  const ended = n.sensor.ended;
+  if (ended !== undefined) {
+    let k = 0;
+    for (const vm of n.vms) if (!ended(vm)) n.vms[k++] = vm;
+    n.vms.length = k;
+  }
   let cpu = 0;
   let ram = 0;
   for (const vm of n.vms) {

@@ -4,7 +4,8 @@
  * headline metrics per variant, marking the ones that meet the learning targets. FILE holds
  *   { "base": {config overrides}, "seeds": [1, 2, 3], "variants": { "name": {overrides}, … } }
  * (variants are merged over base; see experiments/compare/sweeps/ for the sweeps behind the
- * tuned defaults). Writes FILE's name with .csv beside it unless --no-write.
+ * tuned defaults). Writes FILE's name with .csv (medians) and .runs.csv (every run) beside it
+ * unless --no-write.
  */
 import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     .option('write', {
       type: 'boolean',
       default: true,
-      describe: "write FILE's results beside it as .csv (--no-write: don't)",
+      describe: "write FILE's results beside it as .csv and .runs.csv (--no-write: don't)",
     })
     .parseAsync();
   const file = String(args.file);
@@ -65,6 +66,26 @@ async function main(argv: string[]): Promise<number> {
     style: { head: [], border: [] },
   });
   const csv = ['variant,energy_kwh,migrations,slatah,esv,active_pms,meets_targets'];
+  // Every run too, so a sweep's spread over seeds is kept, not only its medians.
+  const runsCsv = ['variant,seed,energy_kwh,migrations,slatah,esv,active_pms,wall_seconds'];
+  names.forEach((name, v) =>
+    seeds.forEach((seed, i) => {
+      const r = results[v * seeds.length + i]!;
+      const s = r.summary;
+      runsCsv.push(
+        [
+          name,
+          seed,
+          s.energyKWh,
+          s.migrations,
+          s.slatah,
+          s.esv,
+          s.activePmsMean,
+          r.wallSeconds,
+        ].join(','),
+      );
+    }),
+  );
   names.forEach((name, v) => {
     const runs = results.slice(v * seeds.length, (v + 1) * seeds.length).map((r) => r.summary);
     const med = (f: (s: (typeof runs)[number]) => number) => spread(runs.map(f)).median;
@@ -87,7 +108,10 @@ async function main(argv: string[]): Promise<number> {
     csv.push([name, e, m, sl, esv, a, ok ? 1 : 0].join(','));
   });
   process.stdout.write(`${t.toString()}\n`);
-  if (args.write) writeFileSync(file.replace(/\.json$/, '.csv'), `${csv.join('\n')}\n`);
+  if (args.write) {
+    writeFileSync(file.replace(/\.json$/, '.csv'), `${csv.join('\n')}\n`);
+    writeFileSync(file.replace(/\.json$/, '.runs.csv'), `${runsCsv.join('\n')}\n`);
+  }
   return 0;
 }
 

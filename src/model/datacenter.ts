@@ -93,10 +93,13 @@ export class Datacenter {
   /** 1 while a host is awake. */
   readonly awake: Uint8Array;
   /**
-   * 1 for a VM that has ended (the `cloudsim` profile's vmEndsAtZeroDemand). Its PM keeps it as a
-   * ghost of 0 MIPS that the datacenter neither meters nor counts when it moves.
+   * 1 for a VM that has ended (the `cloudsim` profile's vmEndsAtZeroDemand). It leaves its host,
+   * as in CloudSim: the host's count drops at once, and its hypervisor tells its agent at the
+   * next step start (`VmSensor.ended`). `vmHost` keeps the last host it ran on.
    */
   readonly vmEnded: Uint8Array;
+  /** 1 once an ended VM has been taken off its host's count. */
+  private readonly vmGone: Uint8Array;
   /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
   readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
@@ -132,6 +135,7 @@ export class Datacenter {
     this.cpuCapDesc = sortedDescending(this.cpuCapMips);
     this.ramCapDesc = sortedDescending(this.ramCapMb);
     this.vmEnded = new Uint8Array(vms.length);
+    this.vmGone = new Uint8Array(vms.length);
     const c = options.cloudsim;
     this.interval = c
       ? new CloudSimInterval(
@@ -163,6 +167,7 @@ export class Datacenter {
         this.vmEnded,
         this.vmHost,
       );
+      this.releaseEnded();
     } else {
       this.vmUtil.set(cpuUtil);
       for (let vm = 0; vm < this.vmCount; vm++)
@@ -200,9 +205,11 @@ export class Datacenter {
     );
     invariant(this.awake[to] === 1, () => `VM ${vm} migrated to sleeping host ${to}`);
     this.vmHost[vm] = to;
+    // An ended VM moved only when it was already in escrow as it ended: nothing physical moves,
+    // and it is on no host's count; its new owner drops it at the next step start.
+    if (this.vmEnded[vm] === 1) return;
     this.hostVmCount[from]!--;
     this.hostVmCount[to]!++;
-    if (this.vmEnded[vm] === 1) return; // a ghost: nothing physical moves
     this.stepMigrations++;
     if (this.interval) {
       if (charged) this.interval.onMigration(vm, to);
@@ -224,6 +231,18 @@ export class Datacenter {
 
   onWake(host: number): void {
     this.awake[host] = 1;
+  }
+
+  /** VMs that ended since the last call leave their hosts' counts. */
+  private releaseEnded(): void {
+    const ended = this.vmEnded;
+    const gone = this.vmGone;
+    for (let vm = 0; vm < this.vmCount; vm++) {
+      if (ended[vm] === 1 && gone[vm] === 0) {
+        gone[vm] = 1;
+        this.hostVmCount[this.vmHost[vm]!]!--;
+      }
+    }
   }
 
   vmsOn(host: number): number {
@@ -284,6 +303,7 @@ export class Datacenter {
   /** The `cloudsim` timeline's measurements, with the counts every profile reports. */
   private endCloudSimStep(interval: CloudSimInterval): StepStats {
     const m = interval.endStep(this.vmMips, this.vmEnded);
+    this.releaseEnded();
     let cpuDemand = 0;
     let ramDemand = 0;
     for (let vm = 0; vm < this.vmCount; vm++) {

@@ -46,6 +46,29 @@ describe('compare CLI', () => {
     expect(json.policies[2].stats.migrations.median).toBe(0);
   });
 
+  it('runs a preset as a row of its own name (thesis: GLAP as the thesis has it)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'qossip-compare-')), 'c');
+    const r = compare(
+      '--pms',
+      '10',
+      '--steps',
+      '4',
+      '--policies',
+      'thesis,glap',
+      '--seeds',
+      '1',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/thesis\s*│\s*gossip/);
+    const json = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    const [thesis, glap] = json.policies.map((p: { stats: { messages: { median: number } } }) => p);
+    expect([thesis.policy, glap.policy]).toEqual(['thesis', 'glap']);
+    // Every PM gossips every round in the thesis: more messages than the tuned probe period.
+    expect(thesis.stats.messages.median).toBeGreaterThan(glap.stats.messages.median);
+  });
+
   it('rejects an unknown policy with one sentence', () => {
     const r = compare('--policies', 'qlearning,magic');
     expect(r.code).toBe(1);

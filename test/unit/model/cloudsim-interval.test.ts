@@ -72,14 +72,17 @@ describe('one migration through a CloudSim step', () => {
 });
 
 describe('named CloudSim behaviours', () => {
-  it('vmEndsAtZeroDemand: a VM requesting exactly 0 MIPS ends, and its moves are not counted', () => {
+  it('vmEndsAtZeroDemand: a VM requesting exactly 0 MIPS ends and leaves its host', () => {
     const dc = world({}, [0.4, 0.2, 0]);
     dc.beginStep(0, util([0.4, 0.2, 0]));
     dc.endStep();
     expect(dc.vmEnded[2]).toBe(0); // no update at step 0
+    expect(dc.vmsOn(1)).toBe(2);
     dc.beginStep(1, util([0.4, 0.2, 0]));
     expect(dc.vmEnded[2]).toBe(1);
-    dc.onMigration(2, 1, 0); // its PM may still hand the ghost on
+    expect(dc.vmsOn(1)).toBe(1);
+    dc.onMigration(2, 1, 0); // in escrow as it ended: the transfer completes, nothing moves
+    expect([dc.vmsOn(0), dc.vmsOn(1)]).toEqual([1, 1]);
     const s = dc.endStep();
     expect(s.migrations).toBe(0);
     expect(s.cpuRequestedMi).toBeCloseTo(1100 * 300, 6);
