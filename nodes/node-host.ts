@@ -57,6 +57,8 @@ export class NodeHost {
   /** This step's VM readings (the hypervisors' sensors). */
   private cpuMips: number[] = [];
   private ramMb: number[] = [];
+  /** Per VM: ended (the `cloudsim` profile), as the driver's datacenter says. */
+  private ended: boolean[] = [];
 
   constructor(private readonly o: NodeHostOptions) {}
 
@@ -132,6 +134,7 @@ export class NodeHost {
       const sensor = {
         cpuMips: (vm: number) => this.cpuMips[vm]!,
         ramMb: (vm: number) => this.ramMb[vm]!,
+        ended: (vm: number) => this.ended[vm] === true,
       };
       const fx = eventEffects(
         (m) => transport.send(m),
@@ -151,6 +154,7 @@ export class NodeHost {
           if (m === null) return false; // the driver ended the run
           this.cpuMips = m.cpu;
           this.ramMb = m.ram;
+          this.ended = m.ended;
           return true;
         },
         endStep: (step) => {

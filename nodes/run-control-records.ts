@@ -81,6 +81,11 @@ export const VmMetricsSchema = z.object({
   cpu_mips: z.number().min(0).max(1e12),
   /** RAM, MB. */
   ram_mb: z.number().min(0).max(1e12),
+  /**
+   * Present (true) once the VM has ended (the `cloudsim` profile: its demand read 0 at an update):
+   * its PM's hypervisor tells its agent, which drops it, as in one process (VmSensor.ended).
+   */
+  ended: z.literal(true).optional(),
 });
 
 export type VmMetricsRecord = z.output<typeof VmMetricsSchema>;

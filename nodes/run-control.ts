@@ -74,10 +74,11 @@ export function makeKafkaTransport(
   });
 }
 
-/** One step's hypervisor readings, per VM: CPU in MIPS and RAM in MB. */
+/** One step's hypervisor readings, per VM: CPU in MIPS, RAM in MB, and whether it has ended. */
 export interface StepMetrics {
   cpu: number[];
   ram: number[];
+  ended: boolean[];
   count: number;
 }
 
@@ -195,13 +196,14 @@ export class RunControl {
       this.o.onInvalid?.();
       return;
     }
-    const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram } = r.data;
+    const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram, ended } = r.data;
     if (step < this.nextStep) return;
     let m = this.metrics.get(step);
-    if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], count: 0 }));
+    if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], ended: [], count: 0 }));
     if (m.cpu[vm] === undefined) m.count++;
     m.cpu[vm] = cpu;
     m.ram[vm] = ram;
+    m.ended[vm] = ended === true;
     this.arrivals.notify();
   }
 

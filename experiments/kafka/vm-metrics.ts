@@ -41,6 +41,7 @@ export class VmMetricsRecords {
         cpu_mips: dc.vmCpuMips[vm]!,
         ram_mb: dc.vmRamUsedMb[vm]!,
       };
+      if (dc.vmEnded[vm] === 1) r.ended = true;
       if (ramUtil) r.memory_usage = 100 * ramUtil[vm]!;
       if (networkKBps) {
         const linkKBps = (dc.hosts[dc.vmHost[vm]!]!.bandwidthMbps * 1000) / 8;

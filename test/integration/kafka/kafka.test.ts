@@ -22,6 +22,7 @@ import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts
 import { startBroker } from '../../../experiments/kafka/broker.ts';
 import { KAFKA_CACHE_DIR } from '../../../experiments/kafka/local-broker.ts';
 import type { ConfigOverrides } from '../../../experiments/config.ts';
+import { profileDefaults } from '../../../experiments/profiles.ts';
 import { runScriptWith, testConfig } from '../../helpers/fixtures.ts';
 import { KAFKA_BROKERS, KAFKA_DATA_DIR, uniqueRun } from './kafka-env.ts';
 import { RecordAuth, newRunSecret } from '../../../src/transport/kafka/record-auth.ts';
@@ -36,6 +37,7 @@ function secretFile(): { secret: Buffer; file: string } {
 }
 
 const ROOT = resolve(import.meta.dirname, '../../..');
+const PLANETLAB_DAY = resolve(ROOT, '../shared/data/planetlab/20110303');
 
 async function run(
   over: ConfigOverrides,
@@ -44,7 +46,7 @@ async function run(
   const config = testConfig(over);
   const w = makeWorkload({
     spec: config.workload,
-    vms: null,
+    vms: config.vms,
     pms: config.pms,
     vmsPerPm: config.vmsPerPm,
     seed: config.seed,
@@ -123,39 +125,52 @@ describe('runs over Kafka (real broker)', () => {
     expect(kaf.nodes).toEqual(mem.nodes);
   });
 
+  /** A node host for `nodes` in another OS process; resolves with its exit code and stderr. */
+  function nodeHost(
+    runId: string,
+    secret: string,
+    layout: 'node' | 'partitioned',
+    nodes = '20-39',
+  ) {
+    const host = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'experiments/node-host.ts',
+        '--run',
+        runId,
+        '--nodes',
+        nodes,
+        '--brokers',
+        KAFKA_BROKERS.join(','),
+        '--secret-file',
+        secret,
+        '--topic-layout',
+        layout,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    host.stderr.on('data', (d) => (stderr += d));
+    return new Promise<{ code: number | null; stderr: string }>((r) =>
+      host.on('exit', (code) => r({ code, stderr })),
+    );
+  }
+
   it.each(['node', 'partitioned'] as const)(
     'a driver and a node host in another OS process complete a run together, identically (%s topic layout)',
     async (layout) => {
       const runId = uniqueRun(`twoproc-${layout}`);
       const { file } = secretFile();
-      const host = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'experiments/node-host.ts',
-          '--run',
-          runId,
-          '--nodes',
-          '20-39',
-          '--brokers',
-          KAFKA_BROKERS.join(','),
-          '--secret-file',
-          file,
-          '--topic-layout',
-          layout,
-        ],
-        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let hostErr = '';
-      host.stderr.on('data', (d) => (hostErr += d));
-      const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
+      const exited = nodeHost(runId, file, layout);
       const base = { pms: 40, steps: 8, seed: 5 };
       const kaf = await run({
         ...base,
         ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file, topicLayout: layout }),
       });
-      expect(await exited, hostErr).toBe(0);
+      const host = await exited;
+      expect(host.code, host.stderr).toBe(0);
       expect(kaf.error).toBeUndefined();
       // The driver only hosts nodes 0–19; the others ran in the node host.
       expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
@@ -163,6 +178,38 @@ describe('runs over Kafka (real broker)', () => {
       expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
     },
   );
+
+  it('cloudsim profile: a node host in another process drops the VMs that end, as one process does', async () => {
+    const runId = uniqueRun('twoproc-ended');
+    const { file } = secretFile();
+    // Nodes 0–19 elsewhere: by step 24 VMs have ended on nodes 3, 5, 6, 11 and 16 (their demand read 0).
+    const exited = nodeHost(runId, file, 'node', '0-19');
+    // 40 VMs of the real day on 40 PMs, 24 steps.
+    const base = {
+      ...profileDefaults('cloudsim'),
+      pms: 40,
+      vms: 40,
+      steps: 24,
+      seed: 5,
+      workload: `planetlab:${PLANETLAB_DAY}`,
+    };
+    const kaf = await run({
+      ...base,
+      ...kafka(runId, { remoteNodes: ['0-19'], secretFile: file }),
+    });
+    const host = await exited;
+    expect(host.code, host.stderr).toBe(0);
+    expect(kaf.error).toBeUndefined();
+    const mem = await run(base);
+    const hostedEnded = (r: SimulationResult) =>
+      r.agents.filter(
+        (a) => a !== undefined && a.node.vms.some((vm) => r.datacenter.vmEnded[vm] === 1),
+      ).length;
+    expect(mem.datacenter.vmEnded.some((e) => e === 1)).toBe(true);
+    expect(hostedEnded(mem)).toBe(0);
+    expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
+    expect(kaf.nodes).toEqual(mem.nodes);
+  }, 120_000);
 
   it('10,000 PMs, 2 steps: the partitioned layout (the default at this size) is identical to memory', async () => {
     const base = { pms: 10_000, steps: 2, seed: 3 };
