@@ -111,7 +111,7 @@ describe('RunControl', () => {
     const { c } = control();
     c.receiveRaw(signed({ ...start, vmCount: 2 }));
     expect((await c.awaitStart(1000, 'the start')).vmCount).toBe(2);
-    const metric = (vm: number, cpu: number) =>
+    const metric = (vm: number, cpu: number, ended?: true) =>
       signedMetric({
         step: 0,
         vm_id: vm,
@@ -120,12 +120,18 @@ describe('RunControl', () => {
         network_usage: 0,
         cpu_mips: cpu,
         ram_mb: 613,
+        ...(ended ? { ended } : {}),
       });
     c.receiveRaw(signed({ k: 'step', s: 0 }));
     c.receiveMetrics(metric(0, 250));
     const step = c.awaitStep(0, 2, 60_000, 'step 0');
-    c.receiveMetrics(metric(1, 500));
-    expect(await step).toEqual({ cpu: [250, 500], ram: [613, 613], count: 2 });
+    c.receiveMetrics(metric(1, 0, true)); // ended (cloudsim profile): the host's agent drops it
+    expect(await step).toEqual({
+      cpu: [250, 0],
+      ram: [613, 613],
+      ended: [false, true],
+      count: 2,
+    });
   });
 
   it('a step wait ends with null when the driver ends the run, and times out with a sentence', async () => {
