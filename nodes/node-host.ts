@@ -89,15 +89,23 @@ export class NodeHost {
     try {
       await io.ensureTopics(runTopicSpecs(t, o.layout, [[sender, local]]));
       const inboxes = o.layout === 'partitioned' ? [t.inbox(sender)] : local.map(t.node);
-      await io.consume([t.control, t.vmMetrics, ...inboxes], (topic, value) => {
-        if (topic === t.vmMetrics) control.receiveMetrics(value);
-        else if (this.transport) this.transport.receive(topic, value);
-        else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
-          // Bounded: records sent before the start are either a run's first barriers or noise.
-          if (this.early.length < (o.maxEarlyRecords ?? 1_000_000)) this.early.push([topic, value]);
-          else this.earlyInvalid++;
-        }
-      });
+      await io.consume(
+        [t.control, t.vmMetrics, ...inboxes],
+        (topic, value) => {
+          if (topic === t.vmMetrics) control.receiveMetrics(value);
+          else if (this.transport) this.transport.receive(topic, value);
+          else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
+            // Bounded: records sent before the start are either a run's first barriers or noise.
+            if (this.early.length < (o.maxEarlyRecords ?? 1_000_000))
+              this.early.push([topic, value]);
+            else this.earlyInvalid++;
+          }
+        },
+        (e) => {
+          control.fail(e);
+          this.transport?.fail(e);
+        },
+      );
       await control.register(o.nodes);
       o.log?.(`registered ${rangeLabel(o.nodes)} for run ${o.run}; waiting for the driver`);
       const start = await control.awaitStart(o.joinTimeoutMs, ofRun('the run to start'));

@@ -114,6 +114,7 @@ export class RunControl {
   private readonly handled = new Set<string>();
   private ended = false;
   private aborted: string | null = null;
+  private failure: Error | null = null;
   private readonly io: KafkaIo;
   private readonly self: string;
 
@@ -204,6 +205,12 @@ export class RunControl {
     m.cpu[vm] = cpu;
     m.ram[vm] = ram;
     m.ended[vm] = ended === true;
+    this.arrivals.notify();
+  }
+
+  /** A failure of this process (its consumer stopped): every wait rejects with it from now on. */
+  fail(e: Error): void {
+    this.failure ??= e;
     this.arrivals.notify();
   }
 
@@ -314,6 +321,7 @@ export class RunControl {
     return this.arrivals.until(
       () => {
         if (this.aborted !== null) throw this.abortError();
+        if (this.failure !== null) throw this.failure;
         return get();
       },
       timeoutMs,

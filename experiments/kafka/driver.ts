@@ -159,7 +159,7 @@ export class KafkaDriver {
       allTopics = specs.map((s) => (typeof s === 'string' ? s : s.topic));
       await io.ensureTopics(specs);
       const driver = new KafkaDriver(io, transport, control, o, ranges, hostOf, allTopics, secret);
-      await transport.start();
+      await transport.start([], (e) => control.fail(e));
       return driver;
     } catch (e) {
       // Topics created before the failure are deleted too (unless kept).

@@ -5,7 +5,15 @@
  * operation is retried with back-off within one budget (kafkajs' producer retries are off), a
  * refusal that retrying cannot fix fails at once, and each failure is one typed sentence.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaConfig,
+  Producer,
+} from 'kafkajs';
 import { Arrivals, realClock, type Clock } from '../../engine/clock.ts';
 import {
   KafkaUnavailableError,
@@ -84,6 +92,10 @@ export class KafkaIo {
    * checked against all of them.
    */
   private readonly written = new Set<string>();
+  /** Set by `close`: a consumer that stops then is not restarted. */
+  private closing = false;
+  /** Times this process restarted a consumer that kafkajs gave up on. */
+  restarts = 0;
 
   private constructor(
     readonly kafka: Kafka,
@@ -256,11 +268,14 @@ export class KafkaIo {
 
   /**
    * Subscribes the process's consumer to `topics` from their beginning and hands every record's
-   * value to `onRecord` synchronously (never awaiting inside the batch handler).
+   * value to `onRecord` synchronously (never awaiting inside the batch handler). Once joined, the
+   * consumer is kept running through broker restarts (see `keepConsuming`); `onStopped` hears
+   * why when it cannot be, so that whoever waits for records fails with that sentence at once.
    */
   async consume(
     topics: readonly string[],
     onRecord: (topic: string, value: string) => void,
+    onStopped: (e: Error) => void = () => {},
   ): Promise<void> {
     // Just-created topics may not have a leader yet: subscribing is retried like any edge call.
     await this.retrying(
@@ -295,14 +310,15 @@ export class KafkaIo {
       offJoin();
       offCrash();
     };
+    const run: ConsumerRunConfig = {
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }: EachBatchPayload) => {
+        for (const m of batch.messages) onRecord(batch.topic, m.value?.toString('utf8') ?? '');
+      },
+    };
     try {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }: EachBatchPayload) => {
-          for (const m of batch.messages) onRecord(batch.topic, m.value?.toString('utf8') ?? '');
-        },
-      });
+      await this.consumer.run(run);
     } catch (e) {
       off();
       throw unavailable('cannot consume Kafka topics', 0, e);
@@ -323,6 +339,40 @@ export class KafkaIo {
     } finally {
       off();
     }
+    this.keepConsuming(run, onStopped);
+  }
+
+  /**
+   * kafkajs restarts its consumer after retriable errors only. Right after a broker restart it
+   * can fail with "Failed to find group coordinator" while the broker still loads its offsets
+   * topic, calls that non-retriable and stops the consumer for good: the run then waited at its
+   * next barrier until the barrier timeout (seen on a loaded 2-core machine, 1 run in 2). Such a
+   * consumer is restarted here, once the group has a coordinator again, within the edge's budget
+   * counted from the first crash since the last join. Nothing is lost: offsets are never
+   * committed, so the restarted consumer reads its topics from the beginning and the receivers
+   * drop what they already have, as after kafkajs' own restarts. A refusal, or a budget spent,
+   * ends in `onStopped`.
+   */
+  private keepConsuming(run: ConsumerRunConfig, onStopped: (e: Error) => void): void {
+    let since: number | null = null;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (since = null));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      since ??= this.clock.now();
+      if (e.payload.restart || this.closing) return;
+      const r = refusalOf(e.payload.error);
+      if (r) return onStopped(refused('the Kafka consumer stopped', r, e.payload.error));
+      this.restarts++;
+      this.retrying(
+        'the Kafka consumer stopped and could not be restarted',
+        async () => {
+          if (this.closing) return;
+          await this.admin.describeGroups([this.groupId]);
+          await this.consumer.connect();
+          await this.consumer.run(run);
+        },
+        { deadline: since + this.retryBudgetMs },
+      ).catch((err: Error) => this.closing || onStopped(err));
+    });
   }
 
   /**
@@ -358,6 +408,7 @@ export class KafkaIo {
 
   /** Disconnects every client; never throws. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.allSettled([
       this.consumer.disconnect(),
       this.producer.disconnect(),

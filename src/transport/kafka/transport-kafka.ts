@@ -154,9 +154,19 @@ export class TransportKafka<
     return t;
   }
 
-  /** Starts consuming; records are routed by topic. */
-  async start(extra: readonly string[] = []): Promise<void> {
-    await this.o.io.consume(this.topicsToRead(extra), (topic, value) => this.receive(topic, value));
+  /**
+   * Starts consuming; records are routed by topic. If the consumer stops for good, barriers
+   * reject with why, and so does `onStopped` (for the process's other waits).
+   */
+  async start(extra: readonly string[] = [], onStopped?: (e: Error) => void): Promise<void> {
+    await this.o.io.consume(
+      this.topicsToRead(extra),
+      (topic, value) => this.receive(topic, value),
+      (e) => {
+        this.fail(e);
+        onStopped?.(e);
+      },
+    );
   }
 
   /** Records a run-level failure seen by a background consumer; barriers then reject with it. */
