@@ -12,7 +12,7 @@ import { UserError } from '../src/core/errors.ts';
 import { PROFILES } from '../src/model/profile.ts';
 import { POLICIES } from './policies.ts';
 import { cliParser, runCli } from './cli-support.ts';
-import { readConfigFile } from './config-file.ts';
+import { readConfigFile, readEventsFile } from './config-file.ts';
 import { isPreset, presetLayer, presetNames } from './presets.ts';
 import type { ConfigOverrides } from './config.ts';
 import { scenarioOptions } from './scenario-options.ts';
@@ -52,6 +52,11 @@ async function main(argv: string[]): Promise<number> {
     })
     .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N per policy' })
     .option('config', { type: 'string', describe: 'JSON config file applied to every run' })
+    .option('events', {
+      type: 'string',
+      describe:
+        'JSON file of events: PM crashes and returns, controller outages (README "Events: crashes and outages")',
+    })
     .option('jobs', {
       type: 'number',
       describe: 'worker threads (default: the cores available, at most one per run)',
@@ -81,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     ...(args.vms === undefined ? {} : { vms: args.vms }),
     ...(args.steps === undefined ? {} : { steps: args.steps }),
     ...(args['rounds-per-step'] === undefined ? {} : { roundsPerStep: args['rounds-per-step'] }),
+    ...(args.events === undefined ? {} : { lifecycle: readEventsFile(args.events) }),
   };
   const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
   const requests: RunRequest[] = [];

@@ -6,6 +6,7 @@
  * original run or waits for node hosts that are long gone. Errors name the file and the key.
  */
 import { UserError } from '../src/core/errors.ts';
+import { LifecycleSchema, type LifecycleConfig } from '../src/model/events.ts';
 import { readJsonFile } from './cli-support.ts';
 import { checkConfigFile, type ConfigOverrides } from './config.ts';
 
@@ -42,4 +43,39 @@ function dropKey(obj: Record<string, unknown>, keyPath: readonly string[]): void
   if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
     dropKey(inner as Record<string, unknown>, rest);
   }
+}
+
+/**
+ * `--events FILE`: a JSON array of events, or an object with `events` and the restart keys of
+ * the `lifecycle` config section. Errors name the file and the JSON path of the first problem,
+ * e.g. "events file crash.json: invalid events[0].pms.fraction: too big: expected number to be <=1".
+ */
+export function readEventsFile(path: string): LifecycleConfig {
+  const raw = readJsonFile(path, 'events file');
+  const section = Array.isArray(raw) ? { events: raw } : raw;
+  const parsed = LifecycleSchema.safeParse(section);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys')
+    return fail(
+      path,
+      `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${jsonPath([...issue.path, k])}'`).join(', ')}`,
+    );
+  const text = issue.message.replace(/^Invalid input: /, '');
+  const where =
+    issue.path.length === 0
+      ? 'content: expected an array of events or an object with "events"'
+      : `${jsonPath(issue.path)}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  return fail(path, `invalid ${where}`);
+}
+
+function fail(path: string, what: string): never {
+  throw new UserError(`events file ${path}: ${what}`);
+}
+
+/** `events[0].pms.fraction` from zod's path. */
+function jsonPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`))
+    .join('');
 }

@@ -10,6 +10,7 @@ import type { PolicyRegistry, SectionsShape } from '../src/policy/registry.ts';
 import { ConsolidationOptionsSchema } from '../protocols/consolidation-options.ts';
 import { CyclonOptionsSchema } from '../protocols/peer-sampling-cyclon.ts';
 import { ALL_PLACEMENTS, PROFILES } from '../src/model/profile.ts';
+import { LifecycleSchema } from '../src/model/events.ts';
 import { POLICIES, type POLICY_LIST } from './policies.ts';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
@@ -138,6 +139,12 @@ const TAIL_SHAPE = {
     })
     .strict()
     .optional(),
+  /**
+   * Events from outside the protocol (`--events file.json`; src/model/events.ts): PM crashes and
+   * returns, controller outages, and how down VMs are restarted. Absent: none (and the result
+   * files have no lifecycle columns).
+   */
+  lifecycle: LifecycleSchema.optional(),
   /** The consolidation exchange (protocols/consolidation-options.ts documents each key). */
   protocol: ConsolidationOptionsSchema.prefault({}),
   output: z

@@ -25,7 +25,7 @@ import { Simulation } from './simulation.ts';
 import { POLICIES } from './policies.ts';
 import { RESULT_FILES, writeConfig, writeQTables, writeResults, writeTiming } from './results.ts';
 import { checkRunDir, createRunDir } from './run-dir.ts';
-import { readConfigFile } from './config-file.ts';
+import { readConfigFile, readEventsFile } from './config-file.ts';
 import { presetLayer, presetNames } from './presets.ts';
 import { Interrupts, SIGNAL_EXIT_CODES } from './interrupts.ts';
 import { checkMemory } from './memory-estimate.ts';
@@ -123,6 +123,11 @@ async function main(argv: string[]): Promise<number> {
       default: false,
       describe: 'replace the --out directory if it holds an earlier run (it is emptied first)',
     })
+    .option('events', {
+      type: 'string',
+      describe:
+        'JSON file of events: PM crashes and returns, controller outages (README "Events: crashes and outages")',
+    })
     .option('config', {
       type: 'string',
       describe:
@@ -150,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
     seed: args.seed,
     peerSampling: args['peer-sampling'] as ExperimentConfig['peerSampling'] | undefined,
     out: args.out,
+    lifecycle: args.events === undefined ? undefined : readEventsFile(args.events),
     output: { qtableNodes: args['save-qtables'] },
     dqn: { modelDir: args.model },
     qlearning: { tables: args.qtables as QTableMode | undefined },

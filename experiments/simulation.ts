@@ -4,7 +4,10 @@
  * drives steps and rounds and collects metrics. Pure with respect to the outside world: it reads
  * no flags, files or clocks, so one config and seed give one result.
  */
-import { invariant } from '../src/core/errors.ts';
+import { ConfigError, invariant } from '../src/core/errors.ts';
+import { Rng } from '../src/core/rng.ts';
+import { resolveSchedule } from '../src/model/events.ts';
+import { lifecycleSummary } from '../src/metrics/lifecycle.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { RunDriver } from '../src/engine/run-driver.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
@@ -31,6 +34,7 @@ import { readKafkaSecurity } from './kafka/kafka-security.ts';
 import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
+import { LifecycleRunner } from './lifecycle.ts';
 import { buildWorld, nodeRunSpec, type World } from './world.ts';
 
 export { buildWorld, nodeRunSpec, policyOptions, type World } from './world.ts';
@@ -89,6 +93,8 @@ export class Simulation {
   private readonly ramUtil: Float64Array;
   /** The controller of a centralised policy (null for gossip policies). */
   private readonly controller: CentralisedController | null;
+  /** The run's events (null without any). */
+  readonly lifecycle: LifecycleRunner | null;
 
   /**
    * Builds a run: awaits the policy's run-wide preparation (unless `prepared`, a previous run's,
@@ -101,6 +107,7 @@ export class Simulation {
     hooks: SimulationHooks = {},
     prepared?: unknown,
   ): Promise<Simulation> {
+    if (config.lifecycle) checkLifecycleSupported(config); // before any broker is contacted
     const world = buildWorld(config, workload);
     const policies = hooks.policies ?? POLICIES;
     const spec = nodeRunSpec(config, world, policies);
@@ -155,6 +162,7 @@ export class Simulation {
     private readonly kafka: KafkaDriver | null = null,
     deferAgents = false,
   ) {
+    if (config.lifecycle) checkLifecycleSupported(config);
     invariant(
       (config.transport === 'kafka') === (kafka !== null),
       () => `a ${config.transport} run was built without Simulation.create`,
@@ -199,11 +207,16 @@ export class Simulation {
       fx = { send: (m) => transport.send(m), ...this.observer };
       local = Array.from({ length: pms }, (_, i) => i);
     }
+    const events = config.lifecycle;
     // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
     const sensor = {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
       ramMb: (vm: number) => dc.vmRamUsedMb[vm]!,
       ended: (vm: number) => dc.vmEnded[vm] === 1,
+      // Where PMs crash, a sender whose recipient went silent asks whether its VM still runs here.
+      ...(events
+        ? { runsHere: (vm: number, pm: number) => dc.vmHost[vm] === pm && dc.vmDown[vm] === 0 }
+        : {}),
     };
     const policies = hooks.policies ?? POLICIES;
     const spec = nodeRunSpec(config, world, policies);
@@ -229,6 +242,15 @@ export class Simulation {
       plainLoop: hooks.plainLoop ?? false,
     });
     this.controller = centralisedController(config, policies, spec.policyOptions, dc);
+    if (events) {
+      dc.trackLifecycle();
+      this.lifecycle = new LifecycleRunner(
+        resolveSchedule(events.events, pms, config.seed),
+        events,
+        new Rng(config.seed).fork('admission'),
+        { datacenter: dc, agents: this.agents, woke: (node) => this.observer.woke(node) },
+      );
+    } else this.lifecycle = null;
   }
 
   private readonly observer: Omit<EffectSink, 'send'>;
@@ -254,9 +276,10 @@ export class Simulation {
     for (let i = 0; i < invalidRecords; i++) this.metrics.onInvalidMessage();
   }
 
-  /** Sets each VM's demand for `step` and lets every PM read its own VMs. */
+  /** Sets each VM's demand for `step`, carries out its events, and lets every PM read its own VMs. */
   beginStep(step: number): void {
     this.setDemand(step);
+    this.lifecycle?.beginStep(step);
     this.engine.startStep(step);
   }
 
@@ -273,8 +296,9 @@ export class Simulation {
    * Centralised policies: the controller's decision for this step, applied as hypervisor events
    * (experiments/centralised-runner.ts). Does nothing for gossip policies.
    */
-  runController(): void {
+  runController(step = this.datacenter.step): void {
     if (this.controller === null) return;
+    if (this.lifecycle && !this.lifecycle.controllerUp(step)) return; // an outage: no decisions
     runControllerStep(this.controller, {
       datacenter: this.datacenter,
       agents: this.agents,
@@ -303,10 +327,11 @@ export class Simulation {
     const outcome = await driver.run({
       beginStep: async (step) => {
         this.setDemand(step);
+        this.lifecycle?.beginStep(step);
         await this.kafka?.beginStep(step, this.datacenter, this.workload);
         return true;
       },
-      controller: () => this.runController(),
+      controller: (step) => this.runController(step),
       afterRound: (stats) => this.metrics.onMessages(stats.messages),
       endStep: () => {
         const row = this.endStep(); // not inside `onStep?.(…)`: an absent hook would skip it
@@ -330,8 +355,19 @@ export class Simulation {
 
   result(truncated: boolean): SimulationResult {
     const dc = this.datacenter;
+    const summary = this.metrics.summary(this.workload.vmCount);
+    if (this.lifecycle) {
+      let lost = 0;
+      for (const a of this.agents) lost += a?.lostWhileDown ?? 0;
+      summary.lifecycle = lifecycleSummary(
+        this.metrics.rows,
+        this.lifecycle.schedule.crashSteps,
+        this.workload.stepSeconds,
+        lost,
+      );
+    }
     return {
-      summary: this.metrics.summary(this.workload.vmCount),
+      summary,
       rows: this.metrics.rows,
       nodes: this.metrics.nodeRows((n) => dc.vmsOn(n), dc.awake),
       rewards: this.metrics.rewards,
@@ -380,6 +416,10 @@ export function checkConservation(agents: readonly (PmAgent | undefined)[], dc: 
   }
   for (let vm = 0; vm < dc.vmCount; vm++) {
     if (dc.vmEnded[vm] === 1 && seen[vm] === 0) continue; // ended: it left its host
+    if (dc.vmDown[vm] === 1) {
+      invariant(seen[vm] === 0, () => `VM ${vm} is down but owned by PM ${dc.vmHost[vm]}`);
+      continue; // its host crashed: it waits in the restart queue
+    }
     invariant(
       dc.awake[dc.vmHost[vm]!] === 1,
       () => `VM ${vm} runs on sleeping host ${dc.vmHost[vm]}`,
@@ -393,3 +433,15 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** `stop`, asked after one yield to the event loop (one setImmediate per step: microseconds). */
 const yieldThen = (stop: () => boolean) => async () => (await yieldToEventLoop(), stop());
+
+/** Events run in one process, on a datacenter model that has host failures. */
+function checkLifecycleSupported(config: ExperimentConfig): void {
+  if (config.transport !== 'memory')
+    throw new ConfigError(
+      '--events runs only with --transport memory (node hosts cannot crash yet)',
+    );
+  if (config.cloudsim)
+    throw new ConfigError(
+      "--events needs the default profile: the cloudsim profile's timeline has no host failures",
+    );
+}

@@ -57,6 +57,23 @@ export function summaryTable(
   );
   // Malformed messages only arrive over Kafka; a row of zeros would only be noise.
   if (s.invalidMessages > 0) t.push(['invalid messages', `${s.invalidMessages} (dropped)`]);
+  const life = s.lifecycle;
+  if (life) {
+    t.push([
+      'VMs down (events)',
+      `${life.vmDowntimeHours.toFixed(2)} VM-hours, ${plural(life.restarts, 'restart')}, ${life.vmsDownAtEnd} down at end`,
+    ]);
+    for (const e of life.crashes) {
+      const rec =
+        e.recoverySteps === null
+          ? 'not recovered'
+          : `recovered in ${plural(e.recoverySteps, 'step')}`;
+      t.push([
+        `crash at step ${e.step}`,
+        `${plural(e.pms, 'PM')}, ${rec}; hour after: ${plural(e.migrationsHourAfter, 'migration')}, SLATAH ${pct(e.slatahHourAfter)}`,
+      ]);
+    }
+  }
   t.push(['wall time', `${seconds.toFixed(2)} s (simulation)`]);
   const text = t.toString();
   return colour ? text.replace(/[┌┐└┘├┤┬┴┼─│]+/g, (b) => `${GREY}${b}${RESET}`) : text;

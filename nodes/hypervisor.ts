@@ -22,10 +22,19 @@ export function hypervisorVmLeft(a: PmAgent, vm: number): void {
   }
 }
 
-/** `vm` arrived on this PM (which is awake). */
+/**
+ * `vm` arrived on this PM (which is awake). A VM this PM still holds in escrow from an earlier
+ * migration (its recipient committed, then crashed, and the VM was restarted here) makes that
+ * session moot: it ends, so that the escrow can never be taken back as a second copy.
+ */
 export function hypervisorVmArrived(a: PmAgent, vm: number): void {
   const n = a.node;
   invariant(!n.asleep, () => `VM ${vm} arrived on sleeping PM ${n.id}`);
+  const c = a.consolidation;
+  if (c.out?.phase === 'transferring' && c.out.vm === vm) {
+    if (c.out.token !== 0) a.policy.forget?.(c.out.token);
+    c.out = null;
+  }
   n.vms.push(vm);
   n.cpuUsedMips += n.sensor.cpuMips(vm);
   n.ramUsedMb += n.sensor.ramMb(vm);

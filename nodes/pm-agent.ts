@@ -56,6 +56,8 @@ export class PmAgent implements Agent<Message> {
   /** The layer owning each message type. */
   private readonly owner: (Layer | undefined)[] = [];
   private readonly listeners: Layer[] = [];
+  /** Messages that reached this PM while it was crashed, and were lost. */
+  lostWhileDown = 0;
 
   /**
    * `stack`: the protocols in lifecycle order; `out`: the effects buffer (one per process is
@@ -112,6 +114,7 @@ export class PmAgent implements Agent<Message> {
   }
 
   onStepStart(): void {
+    if (this.node.down) return;
     readDemand(this.node); // its own hypervisor's readings of the VMs it hosts
     this.everyLayer(STEP_START);
   }
@@ -125,6 +128,10 @@ export class PmAgent implements Agent<Message> {
   }
 
   onMessage(m: Message): void {
+    if (this.node.down) {
+      this.lostWhileDown++; // a crashed machine hears nothing; its peers learn by its silence
+      return;
+    }
     if (m.v !== PROTOCOL_VERSION) {
       this.sink.rejected(this.node.id, m);
       return;
@@ -142,6 +149,53 @@ export class PmAgent implements Agent<Message> {
   onRoundEnd(): void {
     if (this.node.asleep) return;
     this.everyLayer(ROUND_END);
+  }
+
+  /**
+   * The PM fails (events): it is off, and everything it held in memory is gone: its VMs (the
+   * world restarts them elsewhere), its open exchange, its reservations and answers. Its
+   * decisions left without a reward are forgotten. What a restart keeps (the learnt tables, the
+   * peer-sampling view) stays: they would be on disk.
+   */
+  crash(): void {
+    const n = this.node;
+    const c = this.consolidation;
+    const forget = (token: number) => token !== 0 && this.policy.forget?.(token);
+    if (c.out !== null) forget(c.out.token);
+    for (const r of c.reservations.values()) forget(r.token);
+    n.down = true;
+    n.asleep = true;
+    n.vms.length = 0;
+    n.cpuUsedMips = 0;
+    n.ramUsedMb = 0;
+    c.out = null;
+    c.resume = null;
+    c.reservations.clear();
+    c.records.clear();
+    c.cpuReservedMips = 0;
+    c.ramReservedMb = 0;
+    c.stuckRounds = 0;
+  }
+
+  /** The PM is back, powered off and empty: peers may wake it again. */
+  recover(): void {
+    this.node.down = false;
+  }
+
+  /**
+   * Whether this PM, awake, can take a VM of `cpuMips` and `ramMb` without overload, counting
+   * what it has reserved for incoming VMs (its answer to a scheduler restarting a VM).
+   */
+  admits(cpuMips: number, ramMb: number): boolean {
+    const n = this.node;
+    const c = this.consolidation;
+    // A VM in escrow on its way out still runs here until its recipient commits.
+    const leaving = c.out?.phase === 'transferring' ? c.out : null;
+    return (
+      !n.asleep &&
+      n.ramUsedMb + c.ramReservedMb + (leaving?.vmRamMb ?? 0) + ramMb <= n.ramCapMb &&
+      n.cpuUsedMips + c.cpuReservedMips + (leaving?.vmCpuMips ?? 0) + cpuMips < n.cpuCapMips
+    );
   }
 
   private everyLayer(ev: NodeTick): void {

@@ -323,11 +323,16 @@ export function continueOffering(c: ConsolidationState, out: Out): void {
 
 export function onNack(c: ConsolidationState, m: Message, out: Out): void {
   if (!matches(c, m, 'transferring')) return;
-  const n = c.node;
   const s = c.out!;
+  takeBack(c, s);
+  c.out = null;
+  out.forget(s.token);
+}
+
+/** The VM in escrow did not move: it is this PM's again. */
+export function takeBack(c: ConsolidationState, s: OutSession): void {
+  const n = c.node;
   n.vms.push(s.vm);
   n.cpuUsedMips += s.vmCpuMips;
   n.ramUsedMb += s.vmRamMb;
-  c.out = null;
-  out.forget(s.token);
 }

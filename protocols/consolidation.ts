@@ -12,6 +12,7 @@ import { isOverloaded } from './consolidation-rules.ts';
 import {
   CONTINUE_OFFERING,
   continueOffering,
+  takeBack,
   copyOf,
   matches,
   onAccept,
@@ -150,12 +151,25 @@ function onRoundStart(c: ConsolidationState, out: Out): void {
         c.out = null; // the VM never left: abandoning is safe; any reservation expires
         out.forget(s.token);
         break;
-      case 'transferring':
-        // The VM is in escrow: only Done or Nack may resolve it, so keep asking.
+      case 'transferring': {
+        // The VM is in escrow: only Done or Nack may resolve it, so keep asking. Where PMs can
+        // crash, a recipient silent for maxOfferRetries retransmissions may be gone: then the
+        // hypervisor says whether the migration switched over (the VM left: the session ends)
+        // or not (the VM is taken back, as on Nack). No Transfer is in flight at a round's
+        // start, so a late commit cannot follow.
+        const runsHere = n.sensor.runsHere;
+        if (runsHere !== undefined && s.retries >= c.options.maxOfferRetries) {
+          c.out = null;
+          out.forget(s.token);
+          if (runsHere(s.vm, n.id)) takeBack(c, s);
+          break;
+        }
+        s.retries++;
         s.sentRound = round;
         out.send(copyOf(s.last));
         out.held = true;
         return;
+      }
     }
   }
   if (!c.policy.gossips) out.held = true;

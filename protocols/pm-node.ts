@@ -18,6 +18,12 @@ export interface VmSensor {
    * left this PM. Absent: VMs never end.
    */
   ended?(vm: number): boolean;
+  /**
+   * Whether a VM this PM is migrating away still runs here: the hypervisor knows whether a live
+   * migration switched over. Asked only when the recipient has stayed silent for a while (it may
+   * have crashed); absent (runs where PMs never fail): never asked, the sender keeps asking.
+   */
+  runsHere?(vm: number, pm: number): boolean;
 }
 
 export interface PmNode {
@@ -36,6 +42,8 @@ export interface PmNode {
   /** Σ RAM of `vms`, in MB. */
   ramUsedMb: number;
   asleep: boolean;
+  /** True while the PM has crashed (events): it is off (`asleep` too) and hears nothing. */
+  down: boolean;
   /** Last sequence number used; strictly increasing. */
   seq: number;
   /** The current gossip round (rounds are numbered from 1 across steps). */
@@ -59,6 +67,7 @@ export function createPmNode(init: PmNodeInit): PmNode {
     cpuUsedMips: 0,
     ramUsedMb: 0,
     asleep: init.asleep,
+    down: false,
     seq: 0,
     round: 0,
   };

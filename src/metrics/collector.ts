@@ -4,6 +4,7 @@
  * step measurements and by the agents' events; it never takes part in a decision.
  */
 import type { StepStats } from '../model/datacenter.ts';
+import type { LifecycleSummary } from './lifecycle.ts';
 
 export interface StepRow {
   step: number;
@@ -24,6 +25,10 @@ export interface StepRow {
   /** Mean φin reward of the step; null when the step had none (rewardInCount 0). */
   rewardInMean: number | null;
   rewardInCount: number;
+  /** Runs with events only: PMs crashed, VMs down at the step's end, VMs restarted in it. */
+  downPms?: number;
+  downVms?: number;
+  restarts?: number;
 }
 
 /** One learning reward received by a node (for reward statistics). */
@@ -79,6 +84,8 @@ export interface Summary {
    * as CloudSim counts host shutdowns (absent in other runs, whose summary stays as it was).
    */
   hostShutdowns?: number;
+  /** Runs with events only (src/metrics/lifecycle.ts). */
+  lifecycle?: LifecycleSummary;
 }
 
 export class MetricsCollector {
@@ -169,6 +176,13 @@ export class MetricsCollector {
       rewardOutCount: s.out.n,
       rewardInMean: s.in.n > 0 ? s.in.sum / s.in.n : null,
       rewardInCount: s.in.n,
+      ...(st.lifecycle
+        ? {
+            downPms: st.lifecycle.downPms,
+            downVms: st.lifecycle.downVms,
+            restarts: st.lifecycle.restarts,
+          }
+        : {}),
     };
     this.rows.push(row);
     this.s = freshStep();

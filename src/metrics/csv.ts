@@ -27,6 +27,13 @@ export const STEP_COLUMNS: readonly [string, (r: StepRow) => number | string][] 
   ['reward_in_count', (r) => r.rewardInCount],
 ];
 
+/** Runs with events only (src/model/events.ts). */
+export const LIFECYCLE_COLUMNS: readonly [string, (r: StepRow) => number | string][] = [
+  ['down_pms', (r) => r.downPms ?? 0],
+  ['down_vms', (r) => r.downVms ?? 0],
+  ['restarts', (r) => r.restarts ?? 0],
+];
+
 export const NODE_COLUMNS: readonly [string, (r: NodeRow) => number][] = [
   ['node', (r) => r.node],
   ['sleep_count', (r) => r.sleepCount],
@@ -55,6 +62,10 @@ function toCsv<R>(
   );
 }
 
-export const stepsCsv = (rows: readonly StepRow[]) => toCsv(rows, STEP_COLUMNS);
+export const stepsCsv = (rows: readonly StepRow[]) =>
+  toCsv(
+    rows,
+    rows[0]?.downPms === undefined ? STEP_COLUMNS : [...STEP_COLUMNS, ...LIFECYCLE_COLUMNS],
+  );
 export const nodesCsv = (rows: readonly NodeRow[]) => toCsv(rows, NODE_COLUMNS);
 export const rewardsCsv = (rows: readonly RewardRow[]) => toCsv(rows, REWARD_COLUMNS);

@@ -70,6 +70,8 @@ export interface StepStats {
   activeCpuUtil: number;
   /** The `cloudsim` timeline only: hosts going from active (allocated MIPS > 0) to inactive. */
   hostShutdowns?: number;
+  /** Runs with events only (model/events.ts): hosts crashed, VMs down, VMs restarted this step. */
+  lifecycle?: { downPms: number; downVms: number; restarts: number };
 }
 
 export class Datacenter {
@@ -100,6 +102,17 @@ export class Datacenter {
   readonly vmEnded: Uint8Array;
   /** 1 once an ended VM has been taken off its host's count. */
   private readonly vmGone: Uint8Array;
+  /**
+   * 1 while a host has crashed (model/events.ts): it is not awake, draws nothing, holds nothing
+   * and cannot be woken until it returns.
+   */
+  readonly down: Uint8Array;
+  /** 1 while a VM is down: its host crashed, and it waits to be restarted elsewhere. */
+  readonly vmDown: Uint8Array;
+  /** Whether the run has events: steps then report `lifecycle`. */
+  private lifecycle = false;
+  private downVms = 0;
+  private stepRestarts = 0;
   /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
   readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
@@ -136,6 +149,8 @@ export class Datacenter {
     this.ramCapDesc = sortedDescending(this.ramCapMb);
     this.vmEnded = new Uint8Array(vms.length);
     this.vmGone = new Uint8Array(vms.length);
+    this.down = new Uint8Array(hosts.length);
+    this.vmDown = new Uint8Array(vms.length);
     const c = options.cloudsim;
     this.interval = c
       ? new CloudSimInterval(
@@ -179,6 +194,50 @@ export class Datacenter {
     }
     this.stepMigrations = 0;
     this.stepCpuLostMi = 0;
+    this.stepRestarts = 0;
+  }
+
+  /** Reports lifecycle counts in every step from now on (a run with events). */
+  trackLifecycle(): void {
+    invariant(this.interval === null, 'the cloudsim timeline does not model host failures');
+    this.lifecycle = true;
+  }
+
+  /**
+   * Host `host` fails: it is off at once, and every VM on it goes down (returned, ascending). A
+   * VM in escrow on its way from this host is on it until its recipient commits, so it goes
+   * down too: a live migration whose source dies does not complete.
+   */
+  crash(host: number): number[] {
+    invariant(this.down[host] === 0, () => `host ${host} crashed twice`);
+    const lost: number[] = [];
+    for (let vm = 0; vm < this.vmCount; vm++) {
+      if (this.vmHost[vm] !== host || this.vmDown[vm] === 1 || this.vmGone[vm] === 1) continue;
+      this.vmDown[vm] = 1;
+      lost.push(vm);
+    }
+    this.downVms += lost.length;
+    this.hostVmCount[host] = 0;
+    this.awake[host] = 0;
+    this.down[host] = 1;
+    return lost;
+  }
+
+  /** A crashed host returns, powered off and empty: it may be woken again. */
+  recover(host: number): void {
+    invariant(this.down[host] === 1, () => `host ${host} returned without having crashed`);
+    this.down[host] = 0;
+  }
+
+  /** A down VM is started again on awake host `host`. */
+  restart(vm: number, host: number): void {
+    invariant(this.vmDown[vm] === 1, () => `VM ${vm} restarted while running`);
+    invariant(this.awake[host] === 1, () => `VM ${vm} restarted on a host that is not awake`);
+    this.vmDown[vm] = 0;
+    this.vmHost[vm] = host;
+    this.hostVmCount[host]!++;
+    this.downVms--;
+    this.stepRestarts++;
   }
 
   /** Whether hosts were updated at this step's start (not in the `cloudsim` profile's first step). */
@@ -204,6 +263,7 @@ export class Datacenter {
       () => `VM ${vm} migrated from ${from} but runs on ${this.vmHost[vm]}`,
     );
     invariant(this.awake[to] === 1, () => `VM ${vm} migrated to sleeping host ${to}`);
+    invariant(this.vmDown[vm] === 0, () => `VM ${vm} migrated while down`);
     this.vmHost[vm] = to;
     // An ended VM moved only when it was already in escrow as it ended: nothing physical moves,
     // and it is on no host's count; its new owner drops it at the next step start.
@@ -230,6 +290,7 @@ export class Datacenter {
   }
 
   onWake(host: number): void {
+    invariant(this.down[host] === 0, () => `crashed host ${host} woke`);
     this.awake[host] = 1;
   }
 
@@ -257,13 +318,16 @@ export class Datacenter {
     hostCpu.fill(0);
     let cpuDemand = 0;
     let ramDemand = 0;
+    const vmDown = this.vmDown;
     for (let vm = 0; vm < this.vmCount; vm++) {
+      if (vmDown[vm] === 1) continue; // not running: no demand served, none to pack
       const c = this.vmCpuMips[vm]!;
       hostCpu[this.vmHost[vm]!]! += c;
       cpuDemand += c;
       ramDemand += this.vmRamUsedMb[vm]!;
     }
     let active = 0;
+    let downPms = 0;
     let slaActive = 0;
     let overloaded = 0;
     let watts = 0;
@@ -272,7 +336,9 @@ export class Datacenter {
     const strict = this.options.overloadAboveCapacityOnly === true;
     for (let h = 0; h < this.hostCount; h++) {
       if (this.awake[h] === 0) {
-        watts += this.options.sleepPowerW;
+        if (this.down[h] === 1)
+          downPms++; // failed: draws nothing
+        else watts += this.options.sleepPowerW;
         continue;
       }
       active++;
@@ -287,7 +353,7 @@ export class Datacenter {
     return {
       step: this.step,
       activePms: active,
-      sleepingPms: this.hostCount - active,
+      sleepingPms: this.hostCount - active - downPms,
       overloadedPms: overloaded,
       lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
       migrations: this.stepMigrations,
@@ -297,6 +363,9 @@ export class Datacenter {
       cpuRequestedMi: cpuDemand * dt,
       cpuLostMi: this.stepCpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
+      ...(this.lifecycle
+        ? { lifecycle: { downPms, downVms: this.downVms, restarts: this.stepRestarts } }
+        : {}),
     };
   }
 

@@ -75,7 +75,7 @@ export class CloudSimPlan {
     const v = this.view;
     const H = HISTORY_LENGTH;
     for (let vm = 0; vm < v.vmCount; vm++) {
-      if (v.vmEnded[vm] === 1) continue;
+      if (v.vmEnded[vm] === 1 || v.vmDown[vm] === 1) continue;
       const base = vm * H;
       this.hist.copyWithin(base + 1, base, base + H - 1);
       this.hist[base] = v.vmUtil[vm]!;
@@ -89,7 +89,8 @@ export class CloudSimPlan {
     this.view = view;
     this.lists = Array.from({ length: this.n }, () => []);
     const order: number[] = [];
-    for (let vm = 0; vm < view.vmCount; vm++) if (view.vmEnded[vm] === 0) order.push(vm);
+    for (let vm = 0; vm < view.vmCount; vm++)
+      if (view.vmEnded[vm] === 0 && view.vmDown[vm] === 0) order.push(vm);
     order.sort((a, b) => this.stamp[a]! - this.stamp[b]!);
     for (const vm of order) this.lists[view.vmHost[vm]!]!.push(vm);
     this.fresh.fill(0);

@@ -219,7 +219,7 @@ export class ControllerCloudSim implements CentralisedController {
     const allocatedMips = p.allocated;
     const plannedRam = p.ram;
     for (let h = 0; h < p.n; h++) {
-      if (excluded[h] === 1) continue;
+      if (excluded[h] === 1 || v.down[h] === 1) continue;
       const type = v.hosts[h]!;
       if (type.mipsPerCore < r || available[h]! < r) continue; // isSuitableForVm
       if (v.ramCapMb[h]! - plannedRam[h]! < ram) continue;

@@ -20,16 +20,19 @@ export class ControllerFfd implements CentralisedController {
 
   decide(v: DatacenterView): readonly MigrationOrder[] {
     const n = v.hostCount;
-    const hostsBySize = Array.from({ length: n }, (_, h) => h).sort(
-      (a, b) => v.cpuCapMips[b]! - v.cpuCapMips[a]! || v.ramCapMb[b]! - v.ramCapMb[a]! || a - b,
-    );
+    // Crashed hosts are no bins; down VMs wait for their restart, not for a repack.
+    const hostsBySize = Array.from({ length: n }, (_, h) => h)
+      .filter((h) => v.down[h] === 0)
+      .sort(
+        (a, b) => v.cpuCapMips[b]! - v.cpuCapMips[a]! || v.ramCapMb[b]! - v.ramCapMb[a]! || a - b,
+      );
     const maxCpu = v.cpuCapMips[hostsBySize[0]!]!;
     const maxRam = Math.max(...v.ramCapMb);
     const size = (vm: number) =>
       Math.max(v.vmCpuMips[vm]! / maxCpu, maxRam > 0 ? v.vmRamUsedMb[vm]! / maxRam : 0);
-    const vms = Array.from({ length: v.vmCount }, (_, i) => i).sort(
-      (a, b) => size(b) - size(a) || v.vmCpuMips[b]! - v.vmCpuMips[a]! || a - b,
-    );
+    const vms = Array.from({ length: v.vmCount }, (_, i) => i)
+      .filter((vm) => v.vmDown[vm] === 0)
+      .sort((a, b) => size(b) - size(a) || v.vmCpuMips[b]! - v.vmCpuMips[a]! || a - b);
 
     // First fit decreasing into bins; bin i has the capacities of hostsBySize[i].
     const binCpu = new Float64Array(n);
@@ -41,7 +44,7 @@ export class ControllerFfd implements CentralisedController {
       const r = v.vmRamUsedMb[vm]!;
       let bin = -1;
       let roomiest = -1;
-      for (let i = 0; i < n && bin < 0; i++) {
+      for (let i = 0; i < hostsBySize.length && bin < 0; i++) {
         const h = hostsBySize[i]!;
         if (binRam[i]! + r > v.ramCapMb[h]!) continue;
         if (binCpu[i]! + d < v.cpuCapMips[h]! * this.o.maxCpu) bin = i;
@@ -95,6 +98,7 @@ export class ControllerFfd implements CentralisedController {
     }
     const orders: MigrationOrder[] = [];
     for (let vm = 0; vm < v.vmCount; vm++) {
+      if (v.vmDown[vm] === 1) continue;
       const to = hostOfBin[binOf[vm]!]!;
       if (to !== v.vmHost[vm]) orders.push({ vm, to });
     }

@@ -38,6 +38,10 @@ export interface DatacenterView {
   readonly vmHost: Int32Array;
   /** Per host: 1 while awake. */
   readonly awake: Uint8Array;
+  /** Per host: 1 while crashed (model/events.ts): never a target. */
+  readonly down: Uint8Array;
+  /** Per VM: 1 while down (its host crashed): the restart path places it, not the controller. */
+  readonly vmDown: Uint8Array;
   /** Seconds a live migration of `vm` takes (its RAM over half the host bandwidth). */
   migrationSeconds(vm: number, host: number): number;
 }

@@ -277,4 +277,44 @@ describe('handlers as data', () => {
     ]);
     expect(a.out).toBeNull();
   });
+
+  it('a Transfer unanswered past the retries: the hypervisor decides (VM taken back, or gone)', () => {
+    const toTransferring = (runsHere?: boolean) => {
+      const s = { ...sensor, ...(runsHere === undefined ? {} : { runsHere: () => runsHere }) };
+      const a = consolidationNode({
+        id: 0,
+        vms: [12, 10],
+        sensor: s,
+        options: PLAIN_PROTOCOL,
+        policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
+        sampler: towards(1),
+      });
+      step(CONSOLIDATION, a, ROUND_INITIATE);
+      step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
+      step(CONSOLIDATION, a, { ...message(MsgType.Accept, 1, 0, 5), re: a.out!.last.seq });
+      expect(a.out!.phase).toBe('transferring');
+      const vm = a.out!.vm;
+      expect(a.node.vms).not.toContain(vm); // in escrow
+      for (let r = 1; r <= PLAIN_PROTOCOL.maxOfferRetries; r++) {
+        a.node.round++;
+        expect(sends(step(CONSOLIDATION, a, ROUND_START))).toEqual(['Transfer 0→1']);
+      }
+      a.node.round++;
+      return { a, vm, fx: step(CONSOLIDATION, a, ROUND_START) };
+    };
+    // The migration never switched over: the VM is the sender's again.
+    const back = toTransferring(true);
+    expect(back.fx[0]).toEqual(expect.objectContaining({ fx: 'forget' }));
+    expect(back.a.out?.phase).not.toBe('transferring');
+    expect(back.a.node.vms).toContain(back.vm);
+    expect(back.a.node.ramUsedMb).toBe(1613);
+    // It did (the recipient committed, then went silent): the escrow ends, nothing comes back.
+    const gone = toTransferring(false);
+    expect(gone.fx[0]).toEqual(expect.objectContaining({ fx: 'forget' }));
+    expect(gone.a.node.vms).not.toContain(gone.vm);
+    expect(gone.a.node.ramUsedMb).toBe(1613 - VMS[gone.vm]![1]);
+    // Without a hypervisor that can tell (PMs never crash), the sender keeps asking.
+    const asking = toTransferring(undefined);
+    expect(sends(asking.fx)).toEqual(['Transfer 0→1']);
+  });
 });

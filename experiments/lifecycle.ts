@@ -1,0 +1,133 @@
+/**
+ * A run's events, carried out at each step start (src/model/events.ts has the schedule): PMs
+ * that return come back powered off; PMs that crash lose their VMs, which go down; then the
+ * restart queue is served in order, each VM on the first PM that admits it among a random
+ * sample of awake PMs (a cloud scheduler's sampled first fit, as in Sparrow's batch sampling),
+ * or on a sleeping PM woken for it when none does. The world acts on the agents only as the
+ * physical events and a scheduler would: a crash wipes a PM, a restart is a hypervisor's
+ * "VM arrived". Peers learn of a crash only through the protocol (silence).
+ */
+import type { Rng } from '../src/core/rng.ts';
+import type { Datacenter } from '../src/model/datacenter.ts';
+import type { LifecycleConfig, Schedule } from '../src/model/events.ts';
+import type { PmAgent } from '../nodes/pm-agent.ts';
+import { hypervisorVmArrived, hypervisorWoke } from '../nodes/hypervisor.ts';
+
+export interface LifecycleSink {
+  datacenter: Datacenter;
+  agents: readonly (PmAgent | undefined)[];
+  /** A sleeping PM was powered on for a restart. */
+  woke(node: number): void;
+}
+
+export class LifecycleRunner {
+  /** Down VMs in the order they went down, with the step they did. */
+  private queue: { vm: number; since: number }[] = [];
+
+  constructor(
+    readonly schedule: Schedule,
+    private readonly o: Pick<LifecycleConfig, 'admissionSample' | 'restartDelaySteps'>,
+    private readonly rng: Rng,
+    private readonly sink: LifecycleSink,
+  ) {}
+
+  /** Whether a centralised controller may decide at `step`. */
+  controllerUp(step: number): boolean {
+    return !this.schedule.controllerDown(step);
+  }
+
+  /** VMs waiting to be restarted. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Step start, after the demand is set: returns, crashes, then restarts. */
+  beginStep(step: number): void {
+    const dc = this.sink.datacenter;
+    for (const h of this.schedule.returns.get(step) ?? []) {
+      if (dc.down[h] === 0) continue; // crashed twice and already back, or never down
+      dc.recover(h);
+      this.agent(h).recover();
+    }
+    for (const h of this.schedule.crashes.get(step) ?? []) {
+      if (dc.down[h] === 1) continue;
+      for (const vm of dc.crash(h)) this.queue.push({ vm, since: step });
+      this.agent(h).crash();
+    }
+    if (this.queue.length > 0) this.restart(step);
+  }
+
+  private restart(step: number): void {
+    const dc = this.sink.datacenter;
+    const left: typeof this.queue = [];
+    let awake: number[] | null = null;
+    for (const q of this.queue) {
+      if (step - q.since < this.o.restartDelaySteps) {
+        left.push(q);
+        continue;
+      }
+      awake ??= hostsWhere(dc, (h) => dc.awake[h] === 1);
+      const h = this.place(q.vm, awake);
+      if (h < 0) {
+        left.push(q);
+        continue;
+      }
+      dc.restart(q.vm, h);
+      hypervisorVmArrived(this.agent(h), q.vm);
+    }
+    this.queue = left;
+  }
+
+  /** The PM for `vm`: sampled first fit among `awake` (which grows when one is woken); −1: none. */
+  private place(vm: number, awake: number[]): number {
+    const dc = this.sink.datacenter;
+    const cpu = dc.vmCpuMips[vm]!;
+    const ram = dc.vmRamUsedMb[vm]!;
+    const k = Math.min(this.o.admissionSample, awake.length);
+    // The first k of a random permutation (partial Fisher–Yates, undone after: `awake` stays sorted).
+    const swaps: number[] = [];
+    let found = -1;
+    for (let i = 0; i < k && found < 0; i++) {
+      const j = i + this.rng.int(awake.length - i);
+      swaps.push(j);
+      [awake[i], awake[j]] = [awake[j]!, awake[i]!];
+      if (this.agent(awake[i]!).admits(cpu, ram)) found = awake[i]!;
+    }
+    for (let i = swaps.length - 1; i >= 0; i--) {
+      const j = swaps[i]!;
+      [awake[i], awake[j]] = [awake[j]!, awake[i]!];
+    }
+    if (found >= 0) return found;
+    const sleepers = hostsWhere(
+      dc,
+      (h) => dc.awake[h] === 0 && dc.down[h] === 0 && dc.ramCapMb[h]! >= ram,
+    );
+    if (sleepers.length === 0) return -1;
+    const h = sleepers[this.rng.int(sleepers.length)]!;
+    hypervisorWoke(this.agent(h));
+    this.sink.woke(h);
+    awake.splice(sortedIndex(awake, h), 0, h);
+    return h;
+  }
+
+  private agent(h: number): PmAgent {
+    return this.sink.agents[h]!;
+  }
+}
+
+function hostsWhere(dc: Datacenter, keep: (h: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < dc.hostCount; h++) if (keep(h)) out.push(h);
+  return out;
+}
+
+function sortedIndex(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

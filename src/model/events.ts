@@ -1,0 +1,151 @@
+/**
+ * A run's event schedule (`--events file.json`, or `events` in a config file): what happens to the
+ * fleet from outside the consolidation protocol, step by step. PMs crash (a list of ids, a
+ * fraction of the fleet drawn by the run's seed, or a rack of consecutive ids) and may return
+ * later, empty and powered off; a centralised controller may be down for a while (its single
+ * point of failure: no decisions). Events apply at the start of their step, before its demand
+ * is read. The schedule is data: validated here, resolved against the fleet once per run.
+ */
+import { z } from 'zod';
+import { Rng } from '../core/rng.ts';
+import { ConfigError } from '../core/errors.ts';
+
+const step = z.number().int().min(0).max(1_000_000);
+
+/** Which PMs an event names. */
+const PmSetSchema = z.union([
+  z.object({ ids: z.array(z.number().int().min(0)).min(1) }).strict(),
+  z.object({ fraction: z.number().gt(0).max(1) }).strict(),
+  z
+    .object({
+      rack: z.object({ first: z.number().int().min(0), count: z.number().int().min(1) }).strict(),
+    })
+    .strict(),
+]);
+
+const CrashSchema = z
+  .object({
+    kind: z.literal('crash'),
+    /** The step at whose start the PMs fail. */
+    step,
+    pms: PmSetSchema,
+    /** The step at whose start they return, empty and asleep; absent: never. */
+    returnStep: step.optional(),
+  })
+  .strict()
+  .refine((e) => e.returnStep === undefined || e.returnStep > e.step, {
+    message: 'returnStep must come after step',
+    path: ['returnStep'],
+  });
+
+const ControllerOutageSchema = z
+  .object({
+    kind: z.literal('controller-outage'),
+    step,
+    /** The step at whose start the controller decides again. */
+    untilStep: step,
+  })
+  .strict()
+  .refine((e) => e.untilStep > e.step, {
+    message: 'untilStep must come after step',
+    path: ['untilStep'],
+  });
+
+export const EventSchema = z.discriminatedUnion('kind', [CrashSchema, ControllerOutageSchema]);
+
+/** The `lifecycle` section of a config: the events, and how down VMs are restarted. */
+export const LifecycleSchema = z
+  .object({
+    events: z.array(EventSchema).min(1),
+    /**
+     * A down VM is restarted on the first PM that fits it (RAM and CPU, reservations included)
+     * among this many awake PMs drawn at random (a scheduler's sampled first fit); when none
+     * fits, a sleeping PM is woken for it.
+     */
+    admissionSample: z.number().int().min(1).max(10_000).default(8),
+    /** Steps a VM stays down before its restart is tried (the scheduler notices at its next pass). */
+    restartDelaySteps: z.number().int().min(0).max(10_000).default(1),
+  })
+  .strict();
+
+export type LifecycleConfig = z.infer<typeof LifecycleSchema>;
+
+export type FleetEvent = z.infer<typeof EventSchema>;
+
+/** The schedule resolved against a fleet: what happens at each step start. */
+export interface Schedule {
+  /** Per step with events: PMs that crash, PMs that return (ascending ids). */
+  readonly crashes: ReadonlyMap<number, readonly number[]>;
+  readonly returns: ReadonlyMap<number, readonly number[]>;
+  /** Steps at which a crash event starts (for the per-event metrics), in schedule order. */
+  readonly crashSteps: readonly { step: number; pms: number; returnStep: number | null }[];
+  /** Whether the centralised controller is down at a step. */
+  controllerDown(step: number): boolean;
+}
+
+/**
+ * Resolves `events` for a fleet of `pms` PMs: names every PM (a fraction is drawn from the run's
+ * seed, on its own stream, so the same seed crashes the same PMs whatever the policy).
+ * Throws a one-sentence ConfigError naming the event (`events[i]`) for a PM that does not exist.
+ */
+export function resolveSchedule(
+  events: readonly FleetEvent[],
+  pms: number,
+  seed: number,
+): Schedule {
+  const rng = new Rng(seed).fork('events');
+  const crashes = new Map<number, number[]>();
+  const returns = new Map<number, number[]>();
+  const crashSteps: { step: number; pms: number; returnStep: number | null }[] = [];
+  const outages: [number, number][] = [];
+  const add = (m: Map<number, number[]>, at: number, ids: readonly number[]) => {
+    const list = m.get(at) ?? [];
+    m.set(
+      at,
+      [...new Set([...list, ...ids])].sort((a, b) => a - b),
+    );
+  };
+  events.forEach((e, i) => {
+    if (e.kind === 'controller-outage') {
+      outages.push([e.step, e.untilStep]);
+      return;
+    }
+    const ids = pmsOf(e.pms, pms, rng, `events[${i}].pms`);
+    add(crashes, e.step, ids);
+    if (e.returnStep !== undefined) add(returns, e.returnStep, ids);
+    crashSteps.push({ step: e.step, pms: ids.length, returnStep: e.returnStep ?? null });
+  });
+  return {
+    crashes,
+    returns,
+    crashSteps,
+    controllerDown: (s) => outages.some(([from, until]) => s >= from && s < until),
+  };
+}
+
+function pmsOf(set: z.infer<typeof PmSetSchema>, pms: number, rng: Rng, where: string): number[] {
+  if ('ids' in set) {
+    const bad = set.ids.findIndex((id) => id >= pms);
+    if (bad >= 0)
+      throw new ConfigError(
+        `invalid ${where}.ids[${bad}]: PM ${set.ids[bad]} does not exist (the run has ${pms} PMs)`,
+      );
+    return [...new Set(set.ids)].sort((a, b) => a - b);
+  }
+  if ('rack' in set) {
+    const { first, count } = set.rack;
+    if (first + count > pms)
+      throw new ConfigError(
+        `invalid ${where}.rack: PMs ${first}–${first + count - 1} do not all exist (the run has ${pms} PMs)`,
+      );
+    return Array.from({ length: count }, (_, k) => first + k);
+  }
+  // A partial Fisher–Yates shuffle: the first `count` of a random permutation.
+  const count = Math.max(1, Math.round(set.fraction * pms));
+  const ids = Array.from({ length: pms }, (_, k) => k);
+  for (let k = 0; k < count; k++) {
+    const j = k + rng.int(pms - k);
+    [ids[k], ids[j]] = [ids[j]!, ids[k]!];
+  }
+  return ids.slice(0, count).sort((a, b) => a - b);
+}

@@ -1,0 +1,284 @@
+/**
+ * Whole runs with random crash and return schedules over a network that drops, duplicates,
+ * delays and reorders messages (fast-check commands: rounds, steps, healing). The model predicts
+ * what the schedule does at each step start: which VMs go down (exactly those on the PMs that
+ * crash, wherever their migrations stood) and that a down VM comes back only on an awake PM
+ * that is not down, at least `restartDelaySteps` after it went down. After every command:
+ *  - every VM runs on exactly one PM that owns it (or is in its escrow), or is down and owned by
+ *    none; a crashed PM holds nothing and has no session or reservation;
+ *  - no PM's RAM (owned + reserved, and physically hosted) exceeds its capacity.
+ * After the network heals and enough steps pass with room to spare, every VM runs again.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Simulation, checkConservation } from '../../experiments/simulation.ts';
+import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { Message } from '../../protocols/messages.ts';
+import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
+
+/** −1: down. */
+const DOWN = -1;
+
+interface Model {
+  owner: Int32Array;
+  /** The step each down VM went down. */
+  downSince: Int32Array;
+  step: number;
+  /** PMs crashing at each step start (from the schedule). */
+  crashesAt: Map<number, number[]>;
+  returnsAt: Map<number, number[]>;
+  /** PMs down now, as the model sees the schedule. */
+  down: Set<number>;
+  restartDelay: number;
+}
+
+interface Real {
+  sim: Simulation;
+  faults: TransportFaulty<Message>;
+  workload: ArrayWorkload;
+}
+
+const stats = { dropped: 0, wentDown: 0, restarted: 0, committed: 0 };
+
+function checkInvariants(model: Model, { sim }: Real): void {
+  const dc = sim.datacenter;
+  const owners = new Int32Array(dc.vmCount).fill(-1);
+  const escrow = new Int32Array(dc.vmCount).fill(-1);
+  for (const a of sim.agents.filter((x) => x !== undefined)) {
+    const s = { ...a.node, ...a.consolidation };
+    expect(s.down, `PM ${s.id} down`).toBe(model.down.has(s.id));
+    expect(dc.down[s.id] === 1).toBe(s.down);
+    if (s.asleep) {
+      expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
+      expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
+      expect(s.reservations.size).toBe(0);
+    }
+    expect(dc.awake[s.id] === 0).toBe(s.asleep);
+    let ram = 0;
+    for (const vm of s.vms) {
+      expect(owners[vm], `VM ${vm} owned by ${owners[vm]} and ${s.id}`).toBe(-1);
+      owners[vm] = s.id;
+      ram += dc.vmRamMb[vm]!;
+    }
+    const leaving = s.out?.phase === 'transferring' ? dc.vmRamMb[s.out.vm]! : 0;
+    expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
+    expect(ram + leaving).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
+    if (s.out?.phase === 'transferring') {
+      expect(escrow[s.out.vm]).toBe(-1);
+      escrow[s.out.vm] = s.id;
+    }
+  }
+  const physicalRam = new Float64Array(sim.agents.length);
+  for (let vm = 0; vm < dc.vmCount; vm++) {
+    if (model.owner[vm] === DOWN) {
+      expect(dc.vmDown[vm], `VM ${vm} should be down`).toBe(1);
+      expect(owners[vm], `down VM ${vm} is owned`).toBe(-1);
+      continue;
+    }
+    expect(dc.vmDown[vm], `VM ${vm} should run`).toBe(0);
+    expect(dc.vmHost[vm]).toBe(model.owner[vm]);
+    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
+    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
+    else
+      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
+        model.owner[vm],
+      );
+  }
+  physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
+}
+
+/** Predicts the step start's events, then checks the restarts the scheduler made. */
+function startStep(model: Model, real: Real): void {
+  const dc = real.sim.datacenter;
+  const before = Int32Array.from(model.owner);
+  for (const h of model.returnsAt.get(model.step) ?? []) model.down.delete(h);
+  const crashing = (model.crashesAt.get(model.step) ?? []).filter((h) => !model.down.has(h));
+  for (const h of crashing) model.down.add(h);
+  // Every VM on a crashing PM goes down; so does one in escrow from it (not yet committed).
+  for (let vm = 0; vm < dc.vmCount; vm++) {
+    if (model.owner[vm] !== DOWN && crashing.includes(model.owner[vm]!)) {
+      model.owner[vm] = DOWN;
+      model.downSince[vm] = model.step;
+      stats.wentDown++;
+    }
+  }
+  real.sim.beginStep(model.step);
+  for (let vm = 0; vm < dc.vmCount; vm++) {
+    if (model.owner[vm] !== DOWN || dc.vmDown[vm] === 1) continue;
+    // Restarted: only after the delay, on an awake PM that is not down.
+    expect(before[vm] === DOWN || crashing.length > 0).toBe(true);
+    expect(model.step - model.downSince[vm]!).toBeGreaterThanOrEqual(model.restartDelay);
+    const h = dc.vmHost[vm]!;
+    expect(model.down.has(h)).toBe(false);
+    expect(dc.awake[h]).toBe(1);
+    model.owner[vm] = h;
+    stats.restarted++;
+  }
+}
+
+class RoundCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    await real.sim.runRound();
+    checkInvariants(model, real);
+  }
+  toString = () => 'round';
+}
+
+class StepCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly utils: number[]) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    real.sim.endStep();
+    model.step++;
+    real.workload.steps[model.step] = this.utils.slice(0, real.workload.vmCount);
+    startStep(model, real);
+    checkInvariants(model, real);
+  }
+  toString = () => `step(${this.utils.map((u) => u.toFixed(2)).join(',')})`;
+}
+
+async function heal(model: Model, real: Real): Promise<void> {
+  real.faults.enabled = false;
+  const busy = () =>
+    real.sim.agents.some(
+      (a) => a!.consolidation.out !== null || a!.consolidation.reservations.size > 0,
+    );
+  for (let i = 0; i < 60 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
+  checkInvariants(model, real);
+  real.faults.enabled = true;
+}
+
+class HealCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    await heal(model, real);
+  }
+  toString = () => 'heal';
+}
+
+describe('crashes and returns over an unreliable network', () => {
+  it('never loses or duplicates a VM, never over-commits RAM; down VMs run again when there is room', async () => {
+    const setup = fc.record({
+      pms: fc.integer({ min: 3, max: 7 }),
+      vmsPerPm: fc.double({ min: 0.3, max: 1.2, noNaN: true }),
+      seed: fc.nat(1_000_000),
+      dropRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      duplicateRate: fc.double({ min: 0, max: 0.2, noNaN: true }),
+      delayRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      reorder: fc.boolean(),
+      restartDelaySteps: fc.integer({ min: 0, max: 2 }),
+      admissionSample: fc.integer({ min: 1, max: 4 }),
+      maxOfferRetries: fc.integer({ min: 0, max: 2 }),
+      crashes: fc.array(
+        fc.record({
+          step: fc.integer({ min: 1, max: 8 }),
+          pm: fc.nat(6),
+          back: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        setup,
+        fc.commands(
+          [
+            fc.constant(new RoundCommand()),
+            fc.constant(new RoundCommand()),
+            fc
+              .array(fc.double({ min: 0, max: 0.9, noNaN: true }), {
+                minLength: 12,
+                maxLength: 12,
+              })
+              .map((u) => new StepCommand(u)),
+            fc.constant(new HealCommand()),
+          ],
+          { maxCommands: 50, size: 'max' },
+        ),
+        async (p, cmds) => {
+          const vms = Math.max(1, Math.round(p.pms * p.vmsPerPm));
+          const workload = new ArrayWorkload([
+            Array.from({ length: vms }, (_, i) => ((i * 37) % 90) / 100),
+          ]);
+          const events = p.crashes.map((c) => ({
+            kind: 'crash' as const,
+            step: c.step,
+            pms: { ids: [c.pm % p.pms] },
+            ...(c.back === undefined ? {} : { returnStep: c.step + c.back }),
+          }));
+          const config = testConfig({
+            pms: p.pms,
+            seed: p.seed,
+            cyclon: { viewSize: 3, shuffleLength: 2 },
+            qlearning: { epsilon: 0.3, epsilonIn: 0.5, holdWhenNegative: false },
+            // Few retries, so that senders give up on silent (crashed) recipients within a run.
+            protocol: {
+              reservationTtlRounds: 2,
+              wakeAfterStuckRounds: 1,
+              probeEveryRounds: 1,
+              maxOfferRetries: p.maxOfferRetries,
+            },
+            lifecycle: {
+              events,
+              restartDelaySteps: p.restartDelaySteps,
+              admissionSample: p.admissionSample,
+            },
+          });
+          let faults!: TransportFaulty<Message>;
+          const crashesAt = new Map<number, number[]>();
+          const returnsAt = new Map<number, number[]>();
+          for (const e of events) {
+            crashesAt.set(e.step, [...(crashesAt.get(e.step) ?? []), e.pms.ids[0]!]);
+            if (e.returnStep !== undefined)
+              returnsAt.set(e.returnStep, [...(returnsAt.get(e.returnStep) ?? []), e.pms.ids[0]!]);
+          }
+          const model: Model = {
+            owner: new Int32Array(vms),
+            downSince: new Int32Array(vms),
+            step: 0,
+            crashesAt,
+            returnsAt,
+            down: new Set(),
+            restartDelay: p.restartDelaySteps,
+          };
+          const sim = new Simulation(config, workload, {
+            wrapTransport: (t) =>
+              (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), {
+                ...p,
+                maxDelayPhases: 4,
+              })),
+            onMigration: (vm, from, to) => {
+              expect(model.owner[vm], `VM ${vm} committed twice or while down`).toBe(from);
+              expect(model.down.has(to), `VM ${vm} committed on crashed PM ${to}`).toBe(false);
+              model.owner[vm] = to;
+              stats.committed++;
+            },
+          });
+          model.owner.set(sim.datacenter.vmHost);
+          const real: Real = { sim, faults, workload };
+          startStep(model, real);
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          await heal(model, real);
+          // Past every event, with demand low and the network healed: every VM runs again
+          // (0.9 × 1.2 VMs per PM fit in the PMs that are left, one of which may be down for good).
+          for (let i = 0; i < 13; i++) {
+            await new StepCommand(new Array<number>(12).fill(0.05)).run(model, real);
+            await heal(model, real);
+          }
+          const downForGood = p.crashes.filter((c) => c.back === undefined).length;
+          if (downForGood === 0) expect(sim.datacenter.vmDown.every((d) => d === 0)).toBe(true);
+          checkConservation(sim.agents, sim.datacenter);
+          stats.dropped += faults.dropped;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Meaningful only if VMs really went down, came back and migrated over a lossy network.
+    expect(stats.wentDown).toBeGreaterThan(50);
+    expect(stats.restarted).toBeGreaterThan(50);
+    expect(stats.committed).toBeGreaterThan(50);
+    expect(stats.dropped).toBeGreaterThan(20);
+  }, 120_000);
+});

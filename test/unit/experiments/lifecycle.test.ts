@@ -1,0 +1,194 @@
+/**
+ * Events (src/model/events.ts, experiments/lifecycle.ts): the schedule file's errors name the
+ * file and the JSON path; a crash takes its PMs and their VMs down, the VMs run again after the
+ * restart delay on awake PMs, the crashed PMs come back empty and asleep; a controller outage
+ * stops a centralised policy's decisions and nothing else; the same seed gives the same run.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Simulation, simulate } from '../../../experiments/simulation.ts';
+import { readEventsFile } from '../../../experiments/config-file.ts';
+import { resolveSchedule, type FleetEvent } from '../../../src/model/events.ts';
+import { makeWorkload, workloadRequest } from '../../../experiments/workloads.ts';
+import { stepsCsv } from '../../../src/metrics/csv.ts';
+import { resolveConfig, type ConfigOverrides } from '../../../experiments/config.ts';
+import { profileDefaults } from '../../../experiments/profiles.ts';
+import { testConfig } from '../../helpers/fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'qossip-events-'));
+const file = (name: string, content: unknown) => {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+};
+
+/** A lifecycle section with the default restart keys. */
+const withDefaults = (events: FleetEvent[]) => ({
+  events,
+  admissionSample: 8,
+  restartDelaySteps: 1,
+});
+
+function run(over: ConfigOverrides) {
+  const config = testConfig({ pms: 40, steps: 30, ...over });
+  return simulate(config, makeWorkload(workloadRequest(config)));
+}
+
+describe('the events file', () => {
+  it('reads an array or an object, with the restart defaults', () => {
+    const crash = { kind: 'crash', step: 3, pms: { ids: [1, 2] }, returnStep: 5 };
+    expect(readEventsFile(file('a.json', [crash]))).toEqual({
+      events: [crash],
+      admissionSample: 8,
+      restartDelaySteps: 1,
+    });
+    expect(readEventsFile(file('o.json', { events: [crash], restartDelaySteps: 0 }))).toEqual({
+      events: [crash],
+      admissionSample: 8,
+      restartDelaySteps: 0,
+    });
+  });
+
+  it('names the file and the JSON path of the first problem', () => {
+    const bad = (name: string, content: unknown) => () => readEventsFile(file(name, content));
+    expect(bad('f.json', [{ kind: 'crash', step: 1, pms: { fraction: 2 } }])).toThrow(
+      `events file ${dir}/f.json: invalid events[0].pms.fraction: too big: expected number to be <=1`,
+    );
+    expect(
+      bad('r.json', [
+        { kind: 'controller-outage', step: 4, untilStep: 6 },
+        { kind: 'crash', step: 4, pms: { ids: [1] }, returnStep: 4 },
+      ]),
+    ).toThrow(
+      `events file ${dir}/r.json: invalid events[1].returnStep: returnStep must come after step`,
+    );
+    expect(bad('k.json', [{ kind: 'meteor', step: 1 }])).toThrow(
+      `events file ${dir}/k.json: invalid events[0].kind: `,
+    );
+    expect(
+      bad('x.json', { events: [{ kind: 'controller-outage', step: 1, untilStep: 2 }], extra: 1 }),
+    ).toThrow(`events file ${dir}/x.json: unknown key 'extra'`);
+    expect(bad('e.json', [])).toThrow(
+      `events file ${dir}/e.json: invalid events: too small: expected array to have >=1 items`,
+    );
+    expect(bad('n.json', 'not json')).toThrow(/events file .*n\.json/);
+  });
+
+  it('resolves PMs: ids checked against the fleet, racks, a seeded fraction', () => {
+    const crash = (pms: Extract<FleetEvent, { kind: 'crash' }>['pms']) =>
+      [{ kind: 'crash', step: 2, pms }] as FleetEvent[];
+    expect(() => resolveSchedule(crash({ ids: [3, 100] }), 100, 1)).toThrow(
+      'invalid events[0].pms.ids[1]: PM 100 does not exist (the run has 100 PMs)',
+    );
+    expect(() => resolveSchedule(crash({ rack: { first: 95, count: 10 } }), 100, 1)).toThrow(
+      'invalid events[0].pms.rack: PMs 95–104 do not all exist (the run has 100 PMs)',
+    );
+    expect(resolveSchedule(crash({ rack: { first: 5, count: 3 } }), 100, 1).crashes.get(2)).toEqual(
+      [5, 6, 7],
+    );
+    const a = resolveSchedule(crash({ fraction: 0.1 }), 100, 7).crashes.get(2)!;
+    expect(a).toHaveLength(10);
+    expect(resolveSchedule(crash({ fraction: 0.1 }), 100, 7).crashes.get(2)).toEqual(a);
+    expect(resolveSchedule(crash({ fraction: 0.1 }), 100, 8).crashes.get(2)).not.toEqual(a);
+  });
+});
+
+describe('a crash', () => {
+  const events = withDefaults([
+    { kind: 'crash', step: 10, pms: { rack: { first: 0, count: 10 } }, returnStep: 20 },
+  ]);
+
+  it('takes its PMs and their VMs down; the VMs run again after the delay; the PMs return empty', async () => {
+    const config = testConfig({ pms: 40, steps: 30, lifecycle: events });
+    const sim = new Simulation(config, makeWorkload(workloadRequest(config)));
+    const dc = sim.datacenter;
+    for (let step = 0; step < 10; step++) {
+      sim.beginStep(step);
+      for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+      sim.endStep();
+    }
+    const onRack = [...dc.vmHost.keys()].filter((vm) => dc.vmHost[vm]! < 10);
+    expect(onRack.length).toBeGreaterThan(0);
+    sim.beginStep(10);
+    for (let h = 0; h < 10; h++) {
+      expect(dc.down[h]).toBe(1);
+      const a = sim.agents[h]!;
+      expect(a.node.down && a.node.asleep).toBe(true);
+      expect(a.node.vms).toEqual([]);
+      expect(a.consolidation.reservations.size).toBe(0);
+    }
+    expect(onRack.every((vm) => dc.vmDown[vm] === 1)).toBe(true);
+    for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+    const at10 = sim.endStep();
+    expect(at10).toMatchObject({ downPms: 10, downVms: onRack.length, restarts: 0 });
+    sim.beginStep(11);
+    for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+    const at11 = sim.endStep();
+    expect(at11).toMatchObject({ downPms: 10, downVms: 0, restarts: onRack.length });
+    for (const vm of onRack) expect(dc.vmHost[vm]).toBeGreaterThanOrEqual(10);
+    // Crashed PMs hear nothing: what peers sent them is counted as lost, never answered.
+    expect(sim.agents.slice(0, 10).reduce((n, a) => n + a!.lostWhileDown, 0)).toBeGreaterThan(0);
+  });
+
+  it('reports downtime, restarts and recovery, adds the lifecycle columns, and is deterministic', async () => {
+    const a = await run({ lifecycle: events });
+    const b = await run({ lifecycle: events });
+    expect(JSON.stringify(b.summary)).toBe(JSON.stringify(a.summary));
+    const life = a.summary.lifecycle!;
+    const down = a.rows[10]!.downVms!;
+    expect(down).toBeGreaterThan(0);
+    expect(life.restarts).toBe(down);
+    expect(life.vmDowntimeHours).toBeCloseTo((down * 300) / 3600, 10);
+    expect(life.vmsDownAtEnd).toBe(0);
+    expect(life.crashes).toEqual([expect.objectContaining({ step: 10, pms: 10, returnStep: 20 })]);
+    expect(life.crashes[0]!.recoverySteps).not.toBeNull();
+    expect(a.rows[19]!.downPms).toBe(10);
+    expect(a.rows[20]!.downPms).toBe(0);
+    expect(stepsCsv(a.rows).split('\n')[0]).toMatch(/,down_pms,down_vms,restarts$/);
+    // A run without events keeps its files as they were: no lifecycle key, no extra columns.
+    const plain = await run({});
+    expect(plain.summary.lifecycle).toBeUndefined();
+    expect(stepsCsv(plain.rows).split('\n')[0]).toMatch(/,reward_in_count$/);
+  });
+
+  it('is refused over Kafka and on the cloudsim profile, in one sentence, before any work', async () => {
+    const workload = makeWorkload(workloadRequest(testConfig()));
+    const cloudsim = resolveConfig(profileDefaults('cloudsim'), { pms: 8, lifecycle: events });
+    await expect(Simulation.create(cloudsim, workload)).rejects.toThrow(
+      "--events needs the default profile: the cloudsim profile's timeline has no host failures",
+    );
+    // No broker listens there: the refusal comes before any connection is tried.
+    const kafka = testConfig({
+      lifecycle: events,
+      transport: 'kafka',
+      kafka: { brokers: ['127.0.0.1:1'] },
+    });
+    await expect(Simulation.create(kafka, workload)).rejects.toThrow(
+      '--events runs only with --transport memory (node hosts cannot crash yet)',
+    );
+  });
+});
+
+describe('a controller outage', () => {
+  it('stops a centralised policy deciding during the outage, and changes nothing before it', async () => {
+    const outage = withDefaults([{ kind: 'controller-outage' as const, step: 2, untilStep: 10 }]);
+    const over = { pms: 40, steps: 30, policy: 'lr-mmt', workload: 'synthetic:high' };
+    const up = await run(over);
+    const down = await run({ ...over, lifecycle: outage });
+    const migrations = (r: typeof up, from: number, to: number) =>
+      r.rows.slice(from, to).reduce((n, x) => n + x.migrations, 0);
+    expect(migrations(up, 2, 10)).toBeGreaterThan(0);
+    expect(migrations(down, 2, 10)).toBe(0);
+    expect(migrations(down, 10, 30)).toBeGreaterThan(0); // it decides again after the outage
+    expect(down.rows.slice(0, 2)).toEqual(
+      up.rows.slice(0, 2).map((r) => ({ ...r, downPms: 0, downVms: 0, restarts: 0 })),
+    );
+    // Gossip policies have no controller: an outage changes nothing but the columns.
+    const g = await run({});
+    const gDown = await run({ lifecycle: outage });
+    expect(gDown.summary.energyKWh).toBe(g.summary.energyKWh);
+    expect(gDown.summary.migrations).toBe(g.summary.migrations);
+  });
+});
