@@ -34,6 +34,40 @@ export const METRICS: readonly Metric[] = [
   { key: 'wallSeconds', label: 'wall s', get: (r) => r.wallSeconds, format: fixed(2) },
 ];
 
+/** Runs with events only: the lifecycle figures (src/metrics/lifecycle.ts), worst or summed over crash events. */
+const life = (f: (l: NonNullable<Summary['lifecycle']>) => number) => (r: RunResult) =>
+  f(r.summary.lifecycle!);
+const steps = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '∞');
+export const LIFECYCLE_METRICS: readonly Metric[] = [
+  {
+    key: 'vmDowntimeHours',
+    label: 'VM-h down',
+    get: life((l) => l.vmDowntimeHours),
+    format: fixed(2),
+  },
+  { key: 'restarts', label: 'restarts', get: life((l) => l.restarts), format: fixed(0) },
+  {
+    key: 'recoverySteps',
+    label: 'recovery steps',
+    // The slowest crash event; one never recovered from is ∞.
+    get: life((l) => Math.max(0, ...l.crashes.map((e) => e.recoverySteps ?? Infinity))),
+    format: steps,
+  },
+  {
+    key: 'migrationsHourAfter',
+    label: 'migr. hour after',
+    get: life((l) => l.crashes.reduce((n, e) => n + e.migrationsHourAfter, 0)),
+    format: fixed(0),
+  },
+];
+
+/** The metrics of these runs: the lifecycle ones too when they had events. */
+function metricsOfRuns(runs: readonly { result: RunResult }[]): readonly Metric[] {
+  return runs[0]?.result.summary.lifecycle ? [...METRICS, ...LIFECYCLE_METRICS] : METRICS;
+}
+
+const metricsOf = (results: readonly PolicyResult[]) => metricsOfRuns(results[0]?.runs ?? []);
+
 export interface PolicyResult {
   policy: string;
   kind: 'gossip' | 'centralised' | 'reference';
@@ -47,7 +81,7 @@ export function policyResult(
   runs: { seed: number; result: RunResult }[],
 ): PolicyResult {
   const stats: Record<string, Spread> = {};
-  for (const m of METRICS) stats[m.key] = spread(runs.map((r) => m.get(r.result)));
+  for (const m of metricsOfRuns(runs)) stats[m.key] = spread(runs.map((r) => m.get(r.result)));
   return { policy, kind, runs, stats };
 }
 
@@ -58,33 +92,36 @@ function cell(m: Metric, s: Spread): string {
 }
 
 export function comparisonTable(results: readonly PolicyResult[]): string {
+  const metrics = metricsOf(results);
   const t = new Table({
-    head: ['policy', 'kind', ...METRICS.map((m) => m.label)],
+    head: ['policy', 'kind', ...metrics.map((m) => m.label)],
     style: { head: [], border: [] },
   });
   for (const r of results)
-    t.push([r.policy, r.kind, ...METRICS.map((m) => cell(m, r.stats[m.key]!))]);
+    t.push([r.policy, r.kind, ...metrics.map((m) => cell(m, r.stats[m.key]!))]);
   return t.toString();
 }
 
 /** The same table as GitHub markdown (for the README). */
 export function comparisonMarkdown(results: readonly PolicyResult[]): string {
-  const head = ['policy', 'kind', ...METRICS.map((m) => m.label)];
+  const metrics = metricsOf(results);
+  const head = ['policy', 'kind', ...metrics.map((m) => m.label)];
   const rows = results.map((r) => [
     r.policy,
     r.kind,
-    ...METRICS.map((m) => cell(m, r.stats[m.key]!)),
+    ...metrics.map((m) => cell(m, r.stats[m.key]!)),
   ]);
   const line = (xs: string[]) => `| ${xs.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 export function comparisonCsv(results: readonly PolicyResult[]): string {
+  const metrics = metricsOf(results);
   const head = ['policy', 'kind', 'seeds'];
-  for (const m of METRICS) head.push(`${m.key}_median`, `${m.key}_q1`, `${m.key}_q3`);
+  for (const m of metrics) head.push(`${m.key}_median`, `${m.key}_q1`, `${m.key}_q3`);
   const rows = results.map((r) => {
     const row: (string | number)[] = [r.policy, r.kind, r.runs.length];
-    for (const m of METRICS) {
+    for (const m of metrics) {
       const s = r.stats[m.key]!;
       row.push(s.median, s.q1, s.q3);
     }
