@@ -6,6 +6,7 @@
 import { cumulative, HEIGHT, runColor, STEP_X, top, WIDTH, type Chart } from './chart-kit.ts';
 import type { ChartSet } from './chart-kit.ts';
 import { nodeSleepCountsChart } from './charts-nodes.ts';
+import { eventsTimelineChart } from './chart-events.ts';
 import {
   phiInChart,
   rewardBoxplotChart,
@@ -34,6 +35,8 @@ export function buildCharts(runs: readonly LabelledRun[], options: ChartOptions 
     ],
     notes: [],
   };
+  const events = eventsTimelineChart(runs);
+  if (events) set.charts.splice(2, 0, events); // after the fleet's own charts
   for (const part of [
     rewardMeansChart(runs),
     phiInChart(runs, options.node),

@@ -41,6 +41,10 @@ export const NODE_FIELDS = [
   'final_asleep',
 ] as const;
 
+/** steps.csv columns of runs with events only. */
+export const LIFECYCLE_FIELDS = ['down_pms', 'down_vms', 'restarts'] as const;
+export type LifecycleRecord = Record<(typeof LIFECYCLE_FIELDS)[number], number>;
+
 /** steps.csv columns left empty when the step had no sample to average (their count is 0). */
 export const STEP_MEAN_FIELDS = ['reward_out_mean', 'reward_in_mean'] as const;
 type StepMeanField = (typeof STEP_MEAN_FIELDS)[number];
@@ -73,11 +77,24 @@ export interface QTables {
   dir: string;
 }
 
+/** The events of a run with `--events` (src/model/events.ts), as far as the plots read them. */
+const EventsSection = z.object({
+  events: z.array(
+    z.object({
+      kind: z.string(),
+      step: z.number(),
+      returnStep: z.number().optional(),
+      untilStep: z.number().optional(),
+    }),
+  ),
+});
+
 const ConfigFile = z.object({
   policy: z.string(),
   seed: z.number(),
   pms: z.number(),
   workload: z.string(),
+  lifecycle: EventsSection.optional(),
 });
 export type RunConfig = z.infer<typeof ConfigFile>;
 
@@ -117,6 +134,8 @@ export interface RunData {
   rewards: RewardRecord[] | null;
   /** null when the run saved no Q-tables (e.g. policy none). */
   qtables: QTables | null;
+  /** Per step, the lifecycle columns of a run with events; null without events. */
+  lifecycle: LifecycleRecord[] | null;
 }
 
 export interface LabelledRun extends RunData {
@@ -134,9 +153,11 @@ export function loadRun(dir: string): RunData {
   );
   if (steps.length === 0) throw new UserError(`${join(dir, 'steps.csv')} has no data rows`);
   const rewardsFile = join(dir, 'rewards.csv');
+  const config = readJson(join(dir, 'config.json'), ConfigFile);
   return {
     dir,
-    config: readJson(join(dir, 'config.json'), ConfigFile),
+    config,
+    lifecycle: config.lifecycle ? readCsv(join(dir, 'steps.csv'), LIFECYCLE_FIELDS, []) : null,
     summary: readJson(join(dir, 'summary.json'), SummaryFile),
     steps,
     nodes: readCsv(join(dir, 'nodes.csv'), NODE_FIELDS, []),

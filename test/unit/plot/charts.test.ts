@@ -4,13 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../../src/core/errors.ts';
 import { buildCharts } from '../../../experiments/plot/charts.ts';
 import { MAX_BARS, MAX_BINS, sleepCountBins } from '../../../experiments/plot/charts-nodes.ts';
 import { DECISIONS, phiInCells } from '../../../experiments/plot/charts-learning.ts';
 import type { Chart } from '../../../experiments/plot/chart-kit.ts';
+import { runScript } from '../../helpers/fixtures.ts';
 import {
   labelRuns,
   loadRun,
@@ -305,5 +307,53 @@ describe('learning charts', () => {
     const alone = buildCharts([none]);
     expect(alone.charts.map((c) => c.name)).not.toContain('phi-in');
     expect(() => buildCharts(one, { node: 4242 })).toThrow(UserError);
+  });
+});
+
+describe('the events timeline', () => {
+  it('draws active PMs and VMs down from steps.csv, with the schedule as rules; absent without events', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qossip-events-plot-'));
+    const events = join(dir, 'events.json');
+    writeFileSync(
+      events,
+      JSON.stringify([
+        { kind: 'crash', step: 10, pms: { rack: { first: 0, count: 6 } }, returnStep: 20 },
+        { kind: 'controller-outage', step: 5, untilStep: 8 },
+      ]),
+    );
+    const out = join(dir, 'run');
+    const r = runScript(
+      'experiments/experiment.ts',
+      ...['--pms', '20', '--steps', '30', '--events', events, '--out', out, '--quiet'],
+    );
+    expect(r.stderr).toBe('');
+    const set = buildCharts(labelRuns([loadRun(out)]));
+    const c = chart(set, 'events')!;
+    const spec = c.spec as unknown as {
+      vconcat: { layer: { data: { values: Row[] } }[] }[];
+    };
+    const [pms, down] = spec.vconcat;
+    const lines = pms!.layer[0]!.data.values;
+    const label = lines[0]!.run;
+    expect(
+      series(
+        lines.filter((x) => x.panel === 'VMs down'),
+        label as string,
+      ),
+    ).toEqual(csvColumn(join(out, 'steps.csv'), 'down_vms'));
+    expect(
+      series(
+        lines.filter((x) => x.panel === 'active PMs'),
+        label as string,
+      ),
+    ).toEqual(csvColumn(join(out, 'steps.csv'), 'active_pms'));
+    expect(csvColumn(join(out, 'steps.csv'), 'down_vms')[10]).toBeGreaterThan(0);
+    expect(down!.layer[1]!.data.values).toEqual([
+      { step: 5, event: 'controller down' },
+      { step: 8, event: 'controller back' },
+      { step: 10, event: 'crash' },
+      { step: 20, event: 'return' },
+    ]);
+    expect(chart(buildCharts(one), 'events')).toBeUndefined();
   });
 });
