@@ -7,22 +7,29 @@
  * physical events and a scheduler would: a crash wipes a PM, a restart is a hypervisor's
  * "VM arrived". Peers learn of a crash only through the protocol (silence).
  */
+import { invariant } from '../src/core/errors.ts';
 import type { Rng } from '../src/core/rng.ts';
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { LifecycleConfig, Schedule } from '../src/model/events.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
-import { hypervisorVmArrived, hypervisorWoke } from '../nodes/hypervisor.ts';
+import { hypervisorVmArrived, hypervisorVmLeft, hypervisorWoke } from '../nodes/hypervisor.ts';
 
 export interface LifecycleSink {
   datacenter: Datacenter;
   agents: readonly (PmAgent | undefined)[];
-  /** A sleeping PM was powered on for a restart. */
+  /** A sleeping PM was powered on for a restart or an evacuation. */
   woke(node: number): void;
+  /** A VM was live-migrated off a draining PM. */
+  migrated(vm: number, from: number, to: number): void;
 }
 
 export class LifecycleRunner {
   /** Down VMs in the order they went down, with the step they did. */
   private queue: { vm: number; since: number }[] = [];
+  /** PMs being drained, and the step their drain began. */
+  private readonly draining = new Map<number, number>();
+  /** Drained PMs that left: the step their drain began, and the step they left. */
+  readonly drainsDone: { pm: number; from: number; left: number }[] = [];
 
   constructor(
     readonly schedule: Schedule,
@@ -41,10 +48,25 @@ export class LifecycleRunner {
     return this.queue.length;
   }
 
-  /** Step start, after the demand is set: returns, crashes, then restarts. */
+  /** Per drain event step: how many PMs it named, and the steps each one that left took. */
+  drainSummaries(): { step: number; pms: number; stepsToLeave: number[] }[] {
+    return [...this.schedule.drains].map(([step, pms]) => ({
+      step,
+      pms: pms.length,
+      stepsToLeave: this.drainsDone.filter((d) => d.from === step).map((d) => d.left - d.from),
+    }));
+  }
+
+  /**
+   * Step start, after the demand is set: returns, crashes, drains begun, then restarts, then
+   * evacuations: each VM a draining PM still owns is live-migrated to a PM placed as a restart
+   * would be (an operator's maintenance mode, whatever the policy), and a draining PM with
+   * nothing left (no VM, no open exchange) leaves.
+   */
   beginStep(step: number): void {
     const dc = this.sink.datacenter;
     for (const h of this.schedule.returns.get(step) ?? []) {
+      if (this.draining.delete(h)) this.agent(h).recover(); // back before it emptied: drain over
       if (dc.down[h] === 0) continue; // crashed twice and already back, or never down
       dc.recover(h);
       this.agent(h).recover();
@@ -53,8 +75,38 @@ export class LifecycleRunner {
       if (dc.down[h] === 1) continue;
       for (const vm of dc.crash(h)) this.queue.push({ vm, since: step });
       this.agent(h).crash();
+      this.draining.delete(h);
+    }
+    for (const h of this.schedule.drains.get(step) ?? []) {
+      if (dc.down[h] === 1 || this.draining.has(h)) continue;
+      this.draining.set(h, step);
+      this.agent(h).drain();
     }
     if (this.queue.length > 0) this.restart(step);
+    if (this.draining.size > 0) this.evacuate(step);
+  }
+
+  private evacuate(step: number): void {
+    const dc = this.sink.datacenter;
+    const awake = hostsWhere(dc, (h) => dc.awake[h] === 1);
+    for (const [h, from] of [...this.draining].sort((a, b) => a[0] - b[0])) {
+      const a = this.agent(h);
+      for (const vm of [...a.node.vms]) {
+        const to = this.place(vm, awake, h);
+        if (to < 0) break; // no room now: try again next step
+        hypervisorVmLeft(a, vm);
+        hypervisorVmArrived(this.agent(to), vm);
+        this.sink.migrated(vm, h, to);
+      }
+      if (!a.idle) continue;
+      const lost = dc.crash(h);
+      invariant(lost.length === 0, () => `drained PM ${h} left with VMs ${lost.join(', ')}`);
+      a.crash();
+      const i = awake.indexOf(h);
+      if (i >= 0) awake.splice(i, 1);
+      this.draining.delete(h);
+      this.drainsDone.push({ pm: h, from, left: step });
+    }
   }
 
   private restart(step: number): void {
@@ -78,8 +130,11 @@ export class LifecycleRunner {
     this.queue = left;
   }
 
-  /** The PM for `vm`: sampled first fit among `awake` (which grows when one is woken); −1: none. */
-  private place(vm: number, awake: number[]): number {
+  /**
+   * The PM for `vm`: sampled first fit among `awake` (which grows when one is woken), never
+   * `except` nor a draining PM; −1: none.
+   */
+  private place(vm: number, awake: number[], except = -1): number {
     const dc = this.sink.datacenter;
     const cpu = dc.vmCpuMips[vm]!;
     const ram = dc.vmRamUsedMb[vm]!;
@@ -91,7 +146,7 @@ export class LifecycleRunner {
       const j = i + this.rng.int(awake.length - i);
       swaps.push(j);
       [awake[i], awake[j]] = [awake[j]!, awake[i]!];
-      if (this.agent(awake[i]!).admits(cpu, ram)) found = awake[i]!;
+      if (awake[i] !== except && this.agent(awake[i]!).admits(cpu, ram)) found = awake[i]!;
     }
     for (let i = swaps.length - 1; i >= 0; i--) {
       const j = swaps[i]!;
@@ -100,7 +155,8 @@ export class LifecycleRunner {
     if (found >= 0) return found;
     const sleepers = hostsWhere(
       dc,
-      (h) => dc.awake[h] === 0 && dc.down[h] === 0 && dc.ramCapMb[h]! >= ram,
+      (h) =>
+        dc.awake[h] === 0 && dc.down[h] === 0 && !this.draining.has(h) && dc.ramCapMb[h]! >= ram,
     );
     if (sleepers.length === 0) return -1;
     const h = sleepers[this.rng.int(sleepers.length)]!;

@@ -248,7 +248,12 @@ export class Simulation {
         resolveSchedule(events.events, pms, config.seed),
         events,
         new Rng(config.seed).fork('admission'),
-        { datacenter: dc, agents: this.agents, woke: (node) => this.observer.woke(node) },
+        {
+          datacenter: dc,
+          agents: this.agents,
+          woke: (node) => this.observer.woke(node),
+          migrated: (vm, from, to) => this.moved(vm, from, to, true),
+        },
       );
     } else this.lifecycle = null;
   }
@@ -364,6 +369,7 @@ export class Simulation {
         this.lifecycle.schedule.crashSteps,
         this.workload.stepSeconds,
         lost,
+        this.lifecycle.drainSummaries(),
       );
     }
     return {
@@ -440,8 +446,9 @@ function checkLifecycleSupported(config: ExperimentConfig): void {
     throw new ConfigError(
       '--events runs only with --transport memory (node hosts cannot crash yet)',
     );
-  if (config.cloudsim)
+  const failures = config.lifecycle!.events.find((e) => e.kind !== 'controller-outage');
+  if (config.cloudsim && failures)
     throw new ConfigError(
-      "--events needs the default profile: the cloudsim profile's timeline has no host failures",
+      `a ${failures.kind} event needs the default profile: the cloudsim profile's timeline has no host failures (controller outages run on both)`,
     );
 }

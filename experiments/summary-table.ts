@@ -63,6 +63,14 @@ export function summaryTable(
       'VMs down (events)',
       `${life.vmDowntimeHours.toFixed(2)} VM-hours, ${plural(life.restarts, 'restart')}, ${life.vmsDownAtEnd} down at end`,
     ]);
+    for (const d of life.drains) {
+      const slowest =
+        d.slowestSteps === null ? '' : `, the last after ${plural(d.slowestSteps, 'step')}`;
+      t.push([
+        `drain at step ${d.step}`,
+        `${d.left} of ${plural(d.pms, 'PM')} emptied and left${slowest}`,
+      ]);
+    }
     for (const e of life.crashes) {
       const rec =
         e.recoverySteps === null

@@ -151,6 +151,17 @@ export class PmAgent implements Agent<Message> {
     this.everyLayer(ROUND_END);
   }
 
+  /** The PM is to be drained (events): it takes no VM in from now on, and leaves once empty. */
+  drain(): void {
+    this.node.draining = true;
+  }
+
+  /** Whether a draining PM may leave now: it holds no VM, and no exchange or reservation is open. */
+  get idle(): boolean {
+    const c = this.consolidation;
+    return this.node.vms.length === 0 && c.out === null && c.reservations.size === 0;
+  }
+
   /**
    * The PM fails (events): it is off, and everything it held in memory is gone: its VMs (the
    * world restarts them elsewhere), its open exchange, its reservations and answers. Its
@@ -164,6 +175,7 @@ export class PmAgent implements Agent<Message> {
     if (c.out !== null) forget(c.out.token);
     for (const r of c.reservations.values()) forget(r.token);
     n.down = true;
+    n.draining = false;
     n.asleep = true;
     n.vms.length = 0;
     n.cpuUsedMips = 0;
@@ -177,9 +189,10 @@ export class PmAgent implements Agent<Message> {
     c.stuckRounds = 0;
   }
 
-  /** The PM is back, powered off and empty: peers may wake it again. */
+  /** The PM is back (powered off and empty, or still on at the end of a drain): it takes VMs again. */
   recover(): void {
     this.node.down = false;
+    this.node.draining = false;
   }
 
   /**
@@ -193,6 +206,7 @@ export class PmAgent implements Agent<Message> {
     const leaving = c.out?.phase === 'transferring' ? c.out : null;
     return (
       !n.asleep &&
+      !n.draining &&
       n.ramUsedMb + c.ramReservedMb + (leaving?.vmRamMb ?? 0) + ramMb <= n.ramCapMb &&
       n.cpuUsedMips + c.cpuReservedMips + (leaving?.vmCpuMips ?? 0) + cpuMips < n.cpuCapMips
     );

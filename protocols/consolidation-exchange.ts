@@ -203,7 +203,7 @@ export function onOffer(c: ConsolidationState, m: Message, out: Out): void {
   const action = pairOf(m.cpuMips / n.cpuCapMips, m.ramMb / n.ramCapMb);
   let ok = false;
   let token = 0;
-  if (!n.asleep && !busySending) {
+  if (!n.asleep && !busySending && !n.draining) {
     const fit = fitOf(c, m.cpuMips, m.ramMb, (m.flags & MsgFlag.Overloaded) !== 0);
     if (fit < 0) {
       // πin decides (RAM fits; no rescue applies).

@@ -42,8 +42,10 @@ export interface PmNode {
   /** Σ RAM of `vms`, in MB. */
   ramUsedMb: number;
   asleep: boolean;
-  /** True while the PM has crashed (events): it is off (`asleep` too) and hears nothing. */
+  /** True while the PM has crashed or left (events): it is off (`asleep` too) and hears nothing. */
   down: boolean;
+  /** True while the PM is being drained (events): it takes no VM in, and leaves once empty. */
+  draining: boolean;
   /** Last sequence number used; strictly increasing. */
   seq: number;
   /** The current gossip round (rounds are numbered from 1 across steps). */
@@ -68,6 +70,7 @@ export function createPmNode(init: PmNodeInit): PmNode {
     ramUsedMb: 0,
     asleep: init.asleep,
     down: false,
+    draining: false,
     seq: 0,
     round: 0,
   };

@@ -42,6 +42,8 @@ export interface LifecycleSummary {
   /** Messages that reached a crashed PM and were lost. */
   messagesLost: number;
   crashes: CrashEventSummary[];
+  /** Drains: PMs named, PMs that left (emptied), and the steps the slowest of them took. */
+  drains: { step: number; pms: number; left: number; slowestSteps: number | null }[];
 }
 
 /** Within this fraction of the ratio before the event counts as recovered. */
@@ -52,6 +54,7 @@ export function lifecycleSummary(
   crashes: readonly { step: number; pms: number; returnStep: number | null }[],
   stepSeconds: number,
   messagesLost: number,
+  drains: readonly { step: number; pms: number; stepsToLeave: readonly number[] }[] = [],
 ): LifecycleSummary {
   const ratio = (r: LifecycleRow) => (r.lowerBound > 0 ? r.activePms / r.lowerBound : 0);
   const index = new Map(rows.map((r, i) => [r.step, i]));
@@ -67,6 +70,12 @@ export function lifecycleSummary(
     restarts,
     vmsDownAtEnd: rows.length > 0 ? (rows[rows.length - 1]!.downVms ?? 0) : 0,
     messagesLost,
+    drains: drains.map((d) => ({
+      step: d.step,
+      pms: d.pms,
+      left: d.stepsToLeave.length,
+      slowestSteps: d.stepsToLeave.length > 0 ? Math.max(...d.stepsToLeave) : null,
+    })),
     crashes: crashes.map((e) => {
       const at = index.get(e.step);
       const before = index.get(e.step - 1);

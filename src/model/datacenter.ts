@@ -199,7 +199,6 @@ export class Datacenter {
 
   /** Reports lifecycle counts in every step from now on (a run with events). */
   trackLifecycle(): void {
-    invariant(this.interval === null, 'the cloudsim timeline does not model host failures');
     this.lifecycle = true;
   }
 
@@ -209,6 +208,7 @@ export class Datacenter {
    * down too: a live migration whose source dies does not complete.
    */
   crash(host: number): number[] {
+    invariant(this.interval === null, 'the cloudsim timeline does not model host failures');
     invariant(this.down[host] === 0, () => `host ${host} crashed twice`);
     const lost: number[] = [];
     for (let vm = 0; vm < this.vmCount; vm++) {
@@ -400,6 +400,8 @@ export class Datacenter {
       cpuLostMi: m.cpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
       hostShutdowns: m.shutdowns,
+      // Only controller outages run on this timeline: nothing is ever down.
+      ...(this.lifecycle ? { lifecycle: { downPms: 0, downVms: 0, restarts: 0 } } : {}),
     };
   }
 }

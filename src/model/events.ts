@@ -1,8 +1,9 @@
 /**
  * A run's event schedule (`--events file.json`, or `events` in a config file): what happens to the
  * fleet from outside the consolidation protocol, step by step. PMs crash (a list of ids, a
- * fraction of the fleet drawn by the run's seed, or a rack of consecutive ids) and may return
- * later, empty and powered off; a centralised controller may be down for a while (its single
+ * fraction of the fleet drawn by the run's seed, or a rack of consecutive ids) or are drained for
+ * maintenance (their VMs moved away first), and may return later, empty and powered off; a
+ * centralised controller may be down for a while (its single
  * point of failure: no decisions). Events apply at the start of their step, before its demand
  * is read. The schedule is data: validated here, resolved against the fleet once per run.
  */
@@ -38,6 +39,21 @@ const CrashSchema = z
     path: ['returnStep'],
   });
 
+const DrainSchema = z
+  .object({
+    kind: z.literal('drain'),
+    /** The step at whose start the PMs start to be evacuated. */
+    step,
+    pms: PmSetSchema,
+    /** The step at whose start they return, empty and asleep; absent: never. */
+    returnStep: step.optional(),
+  })
+  .strict()
+  .refine((e) => e.returnStep === undefined || e.returnStep > e.step, {
+    message: 'returnStep must come after step',
+    path: ['returnStep'],
+  });
+
 const ControllerOutageSchema = z
   .object({
     kind: z.literal('controller-outage'),
@@ -51,7 +67,11 @@ const ControllerOutageSchema = z
     path: ['untilStep'],
   });
 
-export const EventSchema = z.discriminatedUnion('kind', [CrashSchema, ControllerOutageSchema]);
+export const EventSchema = z.discriminatedUnion('kind', [
+  CrashSchema,
+  DrainSchema,
+  ControllerOutageSchema,
+]);
 
 /** The `lifecycle` section of a config: the events, and how down VMs are restarted. */
 export const LifecycleSchema = z
@@ -76,6 +96,8 @@ export type FleetEvent = z.infer<typeof EventSchema>;
 export interface Schedule {
   /** Per step with events: PMs that crash, PMs that return (ascending ids). */
   readonly crashes: ReadonlyMap<number, readonly number[]>;
+  /** Per step with drains: PMs whose VMs are moved away before they leave. */
+  readonly drains: ReadonlyMap<number, readonly number[]>;
   readonly returns: ReadonlyMap<number, readonly number[]>;
   /** Steps at which a crash event starts (for the per-event metrics), in schedule order. */
   readonly crashSteps: readonly { step: number; pms: number; returnStep: number | null }[];
@@ -95,6 +117,7 @@ export function resolveSchedule(
 ): Schedule {
   const rng = new Rng(seed).fork('events');
   const crashes = new Map<number, number[]>();
+  const drains = new Map<number, number[]>();
   const returns = new Map<number, number[]>();
   const crashSteps: { step: number; pms: number; returnStep: number | null }[] = [];
   const outages: [number, number][] = [];
@@ -111,12 +134,14 @@ export function resolveSchedule(
       return;
     }
     const ids = pmsOf(e.pms, pms, rng, `events[${i}].pms`);
-    add(crashes, e.step, ids);
+    add(e.kind === 'crash' ? crashes : drains, e.step, ids);
     if (e.returnStep !== undefined) add(returns, e.returnStep, ids);
-    crashSteps.push({ step: e.step, pms: ids.length, returnStep: e.returnStep ?? null });
+    if (e.kind === 'crash')
+      crashSteps.push({ step: e.step, pms: ids.length, returnStep: e.returnStep ?? null });
   });
   return {
     crashes,
+    drains,
     returns,
     crashSteps,
     controllerDown: (s) => outages.some(([from, until]) => s >= from && s < until),

@@ -30,6 +30,9 @@ interface Model {
   returnsAt: Map<number, number[]>;
   /** PMs down now, as the model sees the schedule. */
   down: Set<number>;
+  drainsAt: Map<number, number[]>;
+  /** PMs being drained: they leave (go down) once the scheduler has moved every VM off them. */
+  draining: Set<number>;
   restartDelay: number;
 }
 
@@ -39,7 +42,7 @@ interface Real {
   workload: ArrayWorkload;
 }
 
-const stats = { dropped: 0, wentDown: 0, restarted: 0, committed: 0 };
+const stats = { dropped: 0, wentDown: 0, restarted: 0, committed: 0, drained: 0 };
 
 function checkInvariants(model: Model, { sim }: Real): void {
   const dc = sim.datacenter;
@@ -48,6 +51,7 @@ function checkInvariants(model: Model, { sim }: Real): void {
   for (const a of sim.agents.filter((x) => x !== undefined)) {
     const s = { ...a.node, ...a.consolidation };
     expect(s.down, `PM ${s.id} down`).toBe(model.down.has(s.id));
+    expect(s.draining, `PM ${s.id} draining`).toBe(model.draining.has(s.id));
     expect(dc.down[s.id] === 1).toBe(s.down);
     if (s.asleep) {
       expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
@@ -92,9 +96,17 @@ function checkInvariants(model: Model, { sim }: Real): void {
 function startStep(model: Model, real: Real): void {
   const dc = real.sim.datacenter;
   const before = Int32Array.from(model.owner);
-  for (const h of model.returnsAt.get(model.step) ?? []) model.down.delete(h);
+  for (const h of model.returnsAt.get(model.step) ?? []) {
+    model.down.delete(h);
+    model.draining.delete(h);
+  }
   const crashing = (model.crashesAt.get(model.step) ?? []).filter((h) => !model.down.has(h));
-  for (const h of crashing) model.down.add(h);
+  for (const h of crashing) {
+    model.down.add(h);
+    model.draining.delete(h);
+  }
+  for (const h of model.drainsAt.get(model.step) ?? [])
+    if (!model.down.has(h)) model.draining.add(h);
   // Every VM on a crashing PM goes down; so does one in escrow from it (not yet committed).
   for (let vm = 0; vm < dc.vmCount; vm++) {
     if (model.owner[vm] !== DOWN && crashing.includes(model.owner[vm]!)) {
@@ -104,6 +116,15 @@ function startStep(model: Model, real: Real): void {
     }
   }
   real.sim.beginStep(model.step);
+  for (const h of [...model.draining]) {
+    expect(real.sim.agents[h]!.node.draining || dc.down[h] === 1).toBe(true);
+    if (dc.down[h] === 0) continue;
+    // It left: only once nothing of it was left behind.
+    expect(model.owner.indexOf(h), `drained PM ${h} left with a VM`).toBe(-1);
+    model.draining.delete(h);
+    model.down.add(h);
+    stats.drained++;
+  }
   for (let vm = 0; vm < dc.vmCount; vm++) {
     if (model.owner[vm] !== DOWN || dc.vmDown[vm] === 1) continue;
     // Restarted: only after the delay, on an awake PM that is not down.
@@ -176,6 +197,7 @@ describe('crashes and returns over an unreliable network', () => {
           step: fc.integer({ min: 1, max: 8 }),
           pm: fc.nat(6),
           back: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+          drain: fc.boolean(),
         }),
         { minLength: 1, maxLength: 4 },
       ),
@@ -203,7 +225,7 @@ describe('crashes and returns over an unreliable network', () => {
             Array.from({ length: vms }, (_, i) => ((i * 37) % 90) / 100),
           ]);
           const events = p.crashes.map((c) => ({
-            kind: 'crash' as const,
+            kind: c.drain ? ('drain' as const) : ('crash' as const),
             step: c.step,
             pms: { ids: [c.pm % p.pms] },
             ...(c.back === undefined ? {} : { returnStep: c.step + c.back }),
@@ -228,9 +250,11 @@ describe('crashes and returns over an unreliable network', () => {
           });
           let faults!: TransportFaulty<Message>;
           const crashesAt = new Map<number, number[]>();
+          const drainsAt = new Map<number, number[]>();
           const returnsAt = new Map<number, number[]>();
           for (const e of events) {
-            crashesAt.set(e.step, [...(crashesAt.get(e.step) ?? []), e.pms.ids[0]!]);
+            const at = e.kind === 'drain' ? drainsAt : crashesAt;
+            at.set(e.step, [...(at.get(e.step) ?? []), e.pms.ids[0]!]);
             if (e.returnStep !== undefined)
               returnsAt.set(e.returnStep, [...(returnsAt.get(e.returnStep) ?? []), e.pms.ids[0]!]);
           }
@@ -241,6 +265,8 @@ describe('crashes and returns over an unreliable network', () => {
             crashesAt,
             returnsAt,
             down: new Set(),
+            drainsAt,
+            draining: new Set(),
             restartDelay: p.restartDelaySteps,
           };
           const sim = new Simulation(config, workload, {
@@ -280,5 +306,6 @@ describe('crashes and returns over an unreliable network', () => {
     expect(stats.restarted).toBeGreaterThan(50);
     expect(stats.committed).toBeGreaterThan(50);
     expect(stats.dropped).toBeGreaterThan(20);
+    expect(stats.drained).toBeGreaterThan(20);
   }, 120_000);
 });

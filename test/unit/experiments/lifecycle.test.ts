@@ -157,7 +157,7 @@ describe('a crash', () => {
     const workload = makeWorkload(workloadRequest(testConfig()));
     const cloudsim = resolveConfig(profileDefaults('cloudsim'), { pms: 8, lifecycle: events });
     await expect(Simulation.create(cloudsim, workload)).rejects.toThrow(
-      "--events needs the default profile: the cloudsim profile's timeline has no host failures",
+      "a crash event needs the default profile: the cloudsim profile's timeline has no host failures (controller outages run on both)",
     );
     // No broker listens there: the refusal comes before any connection is tried.
     const kafka = testConfig({
@@ -185,10 +185,58 @@ describe('a controller outage', () => {
     expect(down.rows.slice(0, 2)).toEqual(
       up.rows.slice(0, 2).map((r) => ({ ...r, downPms: 0, downVms: 0, restarts: 0 })),
     );
+    // The cloudsim profile runs outages too (it has no host failures, but needs none here).
+    const cs = (lifecycle?: typeof outage) => {
+      const c = resolveConfig(profileDefaults('cloudsim'), {
+        ...over,
+        ...(lifecycle ? { lifecycle } : {}),
+      });
+      return simulate(c, makeWorkload(workloadRequest(c)));
+    };
+    const [csUp, csDown] = [await cs(), await cs(outage)];
+    expect(migrations(csUp, 2, 10)).toBeGreaterThan(0);
+    expect(migrations(csDown, 2, 10)).toBe(0);
+    expect(csDown.rows[3]).toMatchObject({ downPms: 0, downVms: 0, restarts: 0 });
     // Gossip policies have no controller: an outage changes nothing but the columns.
     const g = await run({});
     const gDown = await run({ lifecycle: outage });
     expect(gDown.summary.energyKWh).toBe(g.summary.energyKWh);
     expect(gDown.summary.migrations).toBe(g.summary.migrations);
+  });
+});
+
+describe('a drain', () => {
+  it('moves every VM off the PMs (counted as migrations), then they leave; none goes down', async () => {
+    for (const policy of ['qlearning', 'lr-mmt']) {
+      const drain = withDefaults([
+        { kind: 'drain', step: 5, pms: { ids: [0, 1, 2, 3, 4, 5] }, returnStep: 12 },
+      ]);
+      const config = testConfig({ pms: 30, steps: 15, policy, lifecycle: drain });
+      const sim = new Simulation(config, makeWorkload(workloadRequest(config)));
+      const moved: [number, number, number][] = [];
+      const dc = sim.datacenter;
+      for (let step = 0; step < 15; step++) {
+        const before = Int32Array.from(dc.vmHost);
+        sim.beginStep(step);
+        if (step === 5) {
+          const onThem = [...before.keys()].filter((vm) => before[vm]! <= 5);
+          expect(onThem.length).toBeGreaterThan(0);
+          for (const vm of onThem) {
+            expect(dc.vmHost[vm]).toBeGreaterThan(5);
+            moved.push([vm, before[vm]!, dc.vmHost[vm]!]);
+          }
+          for (let h = 0; h <= 5; h++) expect(dc.down[h]).toBe(1);
+        }
+        sim.runController();
+        for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+        const row = sim.endStep();
+        if (step === 5) expect(row.migrations).toBeGreaterThanOrEqual(moved.length);
+        expect(row.downVms).toBe(0);
+        expect(row.downPms).toBe(step >= 5 && step < 12 ? 6 : 0);
+      }
+      const life = sim.result(false).summary.lifecycle!;
+      expect(life.drains).toEqual([{ step: 5, pms: 6, left: 6, slowestSteps: 0 }]);
+      expect(life.restarts).toBe(0);
+    }
   });
 });
