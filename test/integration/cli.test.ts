@@ -156,6 +156,22 @@ describe('experiment CLI', () => {
       ['--config', '/nonexistent.json'],
       /^qossip: cannot read config file \/nonexistent.json: no such file or directory \(ENOENT\)\n$/,
     ],
+    [
+      ['--events', '/nonexistent.json'],
+      /^qossip: cannot read events file \/nonexistent.json: no such file or directory \(ENOENT\)\n$/,
+    ],
+    [
+      ['--events', join(FIX, 'events-bad.json')],
+      /^qossip: events file .*events-bad.json: invalid events\[1\]\.pms\.rack\.count: too small: expected number to be >=1\n$/,
+    ],
+    [
+      ['--events', 'experiments/scenarios/crash-10pct.json', '--profile', 'cloudsim'],
+      /^qossip: a crash event needs the default profile: .*\n$/,
+    ],
+    [
+      ['--pms', '10', '--events', 'experiments/scenarios/rack-down.json'],
+      /^qossip: invalid events\[0\]\.pms\.rack: PMs 0–39 do not all exist \(the run has 10 PMs\)\n$/,
+    ],
   ])('%j fails with one clear sentence and exit code 1', (args, pattern) => {
     const r = cli(...args, '--out', join(tmp(), 'x'));
     expect(r.code).toBe(1);
