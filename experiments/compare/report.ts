@@ -61,9 +61,10 @@ export const LIFECYCLE_METRICS: readonly Metric[] = [
   },
 ];
 
-/** The metrics of these runs: the lifecycle ones too when they had events. */
+/** The metrics of these runs: the lifecycle ones too when PMs crashed or were drained. */
 function metricsOfRuns(runs: readonly { result: RunResult }[]): readonly Metric[] {
-  return runs[0]?.result.summary.lifecycle ? [...METRICS, ...LIFECYCLE_METRICS] : METRICS;
+  const l = runs[0]?.result.summary.lifecycle;
+  return l && l.crashes.length + l.drains.length > 0 ? [...METRICS, ...LIFECYCLE_METRICS] : METRICS;
 }
 
 const metricsOf = (results: readonly PolicyResult[]) => metricsOfRuns(results[0]?.runs ?? []);
