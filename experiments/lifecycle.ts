@@ -1,7 +1,7 @@
 /**
  * A run's events, carried out at each step start (src/model/events.ts has the schedule): PMs
- * that return come back powered off; PMs that crash lose their VMs, which go down; then the
- * restart queue is served in order, each VM on the first PM that admits it among a random
+ * that return come back powered off; PMs that crash lose their VMs, which go down; VMs that end
+ * leave; VMs that arrive join the queue; then the queue is served in order, each VM on the first PM that admits it among a random
  * sample of awake PMs (a cloud scheduler's sampled first fit, as in Sparrow's batch sampling),
  * or on a sleeping PM woken for it when none does. The world acts on the agents only as the
  * physical events and a scheduler would: a crash wipes a PM, a restart is a hypervisor's
@@ -24,8 +24,10 @@ export interface LifecycleSink {
 }
 
 export class LifecycleRunner {
-  /** Down VMs in the order they went down, with the step they did. */
-  private queue: { vm: number; since: number }[] = [];
+  /** VMs to place: down ones in the order they went down (with the step they did), and arrivals. */
+  private queue: { vm: number; since: number; arrival: boolean }[] = [];
+  /** VMs that ended (events): never placed again. */
+  private readonly departed = new Set<number>();
   /** PMs being drained, and the step their drain began. */
   private readonly draining = new Map<number, number>();
   /** Drained PMs that left: the step their drain began, and the step they left. */
@@ -73,7 +75,7 @@ export class LifecycleRunner {
     }
     for (const h of this.schedule.crashes.get(step) ?? []) {
       if (dc.down[h] === 1) continue;
-      for (const vm of dc.crash(h)) this.queue.push({ vm, since: step });
+      for (const vm of dc.crash(h)) this.queue.push({ vm, since: step, arrival: false });
       this.agent(h).crash();
       this.draining.delete(h);
     }
@@ -82,6 +84,17 @@ export class LifecycleRunner {
       this.draining.set(h, step);
       this.agent(h).drain();
     }
+    const departing = this.schedule.departures.get(step);
+    if (departing) {
+      for (const vm of departing) {
+        dc.depart(vm);
+        this.departed.add(vm);
+      }
+      this.queue = this.queue.filter((q) => !this.departed.has(q.vm));
+    }
+    // A VM that ended before its arrival never arrives.
+    for (const vm of this.schedule.arrivals.get(step) ?? [])
+      if (!this.departed.has(vm)) this.queue.push({ vm, since: step, arrival: true });
     if (this.queue.length > 0) this.restart(step);
     if (this.draining.size > 0) this.evacuate(step);
   }
@@ -114,7 +127,7 @@ export class LifecycleRunner {
     const left: typeof this.queue = [];
     let awake: number[] | null = null;
     for (const q of this.queue) {
-      if (step - q.since < this.o.restartDelaySteps) {
+      if (!q.arrival && step - q.since < this.o.restartDelaySteps) {
         left.push(q);
         continue;
       }
@@ -124,7 +137,8 @@ export class LifecycleRunner {
         left.push(q);
         continue;
       }
-      dc.restart(q.vm, h);
+      if (q.arrival) dc.arrive(q.vm, h);
+      else dc.restart(q.vm, h);
       hypervisorVmArrived(this.agent(h), q.vm);
     }
     this.queue = left;

@@ -208,6 +208,15 @@ export class Simulation {
       local = Array.from({ length: pms }, (_, i) => i);
     }
     const events = config.lifecycle;
+    const schedule = events
+      ? resolveSchedule(events.events, pms, config.seed, workload.vmCount)
+      : null;
+    // VMs that arrive later are in no PM at the start.
+    for (const vms of schedule?.arrivals.values() ?? [])
+      for (const vm of vms) {
+        dc.withhold(vm);
+        world.placement[vm] = -1;
+      }
     // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
     const sensor = {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
@@ -242,10 +251,10 @@ export class Simulation {
       plainLoop: hooks.plainLoop ?? false,
     });
     this.controller = centralisedController(config, policies, spec.policyOptions, dc);
-    if (events) {
+    if (events && schedule) {
       dc.trackLifecycle();
       this.lifecycle = new LifecycleRunner(
-        resolveSchedule(events.events, pms, config.seed),
+        schedule,
         events,
         new Rng(config.seed).fork('admission'),
         {

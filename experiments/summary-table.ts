@@ -63,6 +63,8 @@ export function summaryTable(
       'VMs down (events)',
       `${life.vmDowntimeHours.toFixed(2)} VM-hours, ${plural(life.restarts, 'restart')}, ${life.vmsDownAtEnd} down at end`,
     ]);
+    if (life.vmArrivals + life.vmDepartures > 0)
+      t.push(['VMs in and out', `${life.vmArrivals} arrived, ${life.vmDepartures} ended`]);
     for (const d of life.drains) {
       const slowest =
         d.slowestSteps === null ? '' : `, the last after ${plural(d.slowestSteps, 'step')}`;

@@ -113,7 +113,8 @@ function agentBuilder(
 ): (id: number) => PmAgent {
   const entry = policies.get(spec.policy);
   const hosted: number[][] = Array.from({ length: spec.pms }, () => []);
-  spec.placement.forEach((h, vm) => hosted[h]!.push(vm));
+  // −1: a VM not in the datacenter at the start (it arrives later: events).
+  spec.placement.forEach((h, vm) => h >= 0 && hosted[h]!.push(vm));
   const nodeRngs = new Rng(spec.seed).fork('nodes');
   const out = new Out();
   // GLAP's local training runs simulated exchanges with effects of their own.

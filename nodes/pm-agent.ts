@@ -202,14 +202,21 @@ export class PmAgent implements Agent<Message> {
   admits(cpuMips: number, ramMb: number): boolean {
     const n = this.node;
     const c = this.consolidation;
-    // A VM in escrow on its way out still runs here until its recipient commits.
+    if (n.asleep || n.draining) return false;
+    // The hypervisor's readings now (the node's sums are those of its last step start), plus a
+    // VM in escrow on its way out: it still runs here until its recipient commits.
+    let cpu = cpuMips + c.cpuReservedMips;
+    let ram = ramMb + c.ramReservedMb;
+    for (const vm of n.vms) {
+      cpu += n.sensor.cpuMips(vm);
+      ram += n.sensor.ramMb(vm);
+    }
     const leaving = c.out?.phase === 'transferring' ? c.out : null;
-    return (
-      !n.asleep &&
-      !n.draining &&
-      n.ramUsedMb + c.ramReservedMb + (leaving?.vmRamMb ?? 0) + ramMb <= n.ramCapMb &&
-      n.cpuUsedMips + c.cpuReservedMips + (leaving?.vmCpuMips ?? 0) + cpuMips < n.cpuCapMips
-    );
+    if (leaving) {
+      cpu += leaving.vmCpuMips;
+      ram += leaving.vmRamMb;
+    }
+    return ram <= n.ramCapMb && cpu < n.cpuCapMips;
   }
 
   private everyLayer(ev: NodeTick): void {

@@ -29,6 +29,8 @@ export interface StepRow {
   downPms?: number;
   downVms?: number;
   restarts?: number;
+  arrivals?: number;
+  departures?: number;
 }
 
 /** One learning reward received by a node (for reward statistics). */
@@ -181,6 +183,8 @@ export class MetricsCollector {
             downPms: st.lifecycle.downPms,
             downVms: st.lifecycle.downVms,
             restarts: st.lifecycle.restarts,
+            arrivals: st.lifecycle.arrivals,
+            departures: st.lifecycle.departures,
           }
         : {}),
     };

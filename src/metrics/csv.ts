@@ -32,6 +32,8 @@ export const LIFECYCLE_COLUMNS: readonly [string, (r: StepRow) => number | strin
   ['down_pms', (r) => r.downPms ?? 0],
   ['down_vms', (r) => r.downVms ?? 0],
   ['restarts', (r) => r.restarts ?? 0],
+  ['vm_arrivals', (r) => r.arrivals ?? 0],
+  ['vm_departures', (r) => r.departures ?? 0],
 ];
 
 export const NODE_COLUMNS: readonly [string, (r: NodeRow) => number][] = [

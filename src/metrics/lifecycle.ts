@@ -13,6 +13,8 @@ export interface LifecycleRow {
   slatah: number;
   downVms?: number;
   restarts?: number;
+  arrivals?: number;
+  departures?: number;
 }
 
 export interface CrashEventSummary {
@@ -37,6 +39,9 @@ export interface LifecycleSummary {
   vmDowntimeHours: number;
   /** Down VMs started again on another PM. */
   restarts: number;
+  /** VMs that arrived (placed by the scheduler) and VMs that ended, by the schedule. */
+  vmArrivals: number;
+  vmDepartures: number;
   /** VMs still down when the run ended. */
   vmsDownAtEnd: number;
   /** Messages that reached a crashed PM and were lost. */
@@ -61,13 +66,19 @@ export function lifecycleSummary(
   const hour = Math.max(1, Math.round(3600 / stepSeconds));
   let downSteps = 0;
   let restarts = 0;
+  let arrivals = 0;
+  let departures = 0;
   for (const r of rows) {
     downSteps += r.downVms ?? 0;
     restarts += r.restarts ?? 0;
+    arrivals += r.arrivals ?? 0;
+    departures += r.departures ?? 0;
   }
   return {
     vmDowntimeHours: (downSteps * stepSeconds) / 3600,
     restarts,
+    vmArrivals: arrivals,
+    vmDepartures: departures,
     vmsDownAtEnd: rows.length > 0 ? (rows[rows.length - 1]!.downVms ?? 0) : 0,
     messagesLost,
     drains: drains.map((d) => ({

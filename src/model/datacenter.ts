@@ -71,7 +71,13 @@ export interface StepStats {
   /** The `cloudsim` timeline only: hosts going from active (allocated MIPS > 0) to inactive. */
   hostShutdowns?: number;
   /** Runs with events only (model/events.ts): hosts crashed, VMs down, VMs restarted this step. */
-  lifecycle?: { downPms: number; downVms: number; restarts: number };
+  lifecycle?: {
+    downPms: number;
+    downVms: number;
+    restarts: number;
+    arrivals: number;
+    departures: number;
+  };
 }
 
 export class Datacenter {
@@ -113,6 +119,8 @@ export class Datacenter {
   private lifecycle = false;
   private downVms = 0;
   private stepRestarts = 0;
+  private stepArrivals = 0;
+  private stepDepartures = 0;
   /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
   readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
@@ -195,6 +203,8 @@ export class Datacenter {
     this.stepMigrations = 0;
     this.stepCpuLostMi = 0;
     this.stepRestarts = 0;
+    this.stepArrivals = 0;
+    this.stepDepartures = 0;
   }
 
   /** Reports lifecycle counts in every step from now on (a run with events). */
@@ -238,6 +248,41 @@ export class Datacenter {
     this.hostVmCount[host]!++;
     this.downVms--;
     this.stepRestarts++;
+  }
+
+  /**
+   * Before the first step: `vm` is not in the datacenter yet (it arrives later, events). It
+   * leaves its initial host, which sleeps if that was its last VM.
+   */
+  withhold(vm: number): void {
+    invariant(this.step === -1, 'VMs are withheld before the run starts');
+    const h = this.vmHost[vm]!;
+    this.vmEnded[vm] = 1;
+    this.vmGone[vm] = 1;
+    if (--this.hostVmCount[h]! === 0) this.awake[h] = 0;
+  }
+
+  /** A VM that was withheld starts on awake host `host`. */
+  arrive(vm: number, host: number): void {
+    invariant(this.vmGone[vm] === 1 && this.vmDown[vm] === 0, () => `VM ${vm} arrived twice`);
+    invariant(this.awake[host] === 1, () => `VM ${vm} arrived on a host that is not awake`);
+    this.vmEnded[vm] = 0;
+    this.vmGone[vm] = 0;
+    this.vmHost[vm] = host;
+    this.hostVmCount[host]!++;
+    this.stepArrivals++;
+  }
+
+  /** `vm` ends (events): it leaves its host (or the restart queue) for good. */
+  depart(vm: number): void {
+    if (this.vmEnded[vm] === 1) return; // ended already, or never arrived
+    this.vmEnded[vm] = 1;
+    this.vmGone[vm] = 1;
+    if (this.vmDown[vm] === 1) {
+      this.vmDown[vm] = 0;
+      this.downVms--;
+    } else this.hostVmCount[this.vmHost[vm]!]!--;
+    this.stepDepartures++;
   }
 
   /** Whether hosts were updated at this step's start (not in the `cloudsim` profile's first step). */
@@ -320,7 +365,7 @@ export class Datacenter {
     let ramDemand = 0;
     const vmDown = this.vmDown;
     for (let vm = 0; vm < this.vmCount; vm++) {
-      if (vmDown[vm] === 1) continue; // not running: no demand served, none to pack
+      if (vmDown[vm] === 1 || this.vmEnded[vm] === 1) continue; // not running: no demand to serve or pack
       const c = this.vmCpuMips[vm]!;
       hostCpu[this.vmHost[vm]!]! += c;
       cpuDemand += c;
@@ -364,7 +409,15 @@ export class Datacenter {
       cpuLostMi: this.stepCpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
       ...(this.lifecycle
-        ? { lifecycle: { downPms, downVms: this.downVms, restarts: this.stepRestarts } }
+        ? {
+            lifecycle: {
+              downPms,
+              downVms: this.downVms,
+              restarts: this.stepRestarts,
+              arrivals: this.stepArrivals,
+              departures: this.stepDepartures,
+            },
+          }
         : {}),
     };
   }
@@ -401,7 +454,9 @@ export class Datacenter {
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
       hostShutdowns: m.shutdowns,
       // Only controller outages run on this timeline: nothing is ever down.
-      ...(this.lifecycle ? { lifecycle: { downPms: 0, downVms: 0, restarts: 0 } } : {}),
+      ...(this.lifecycle
+        ? { lifecycle: { downPms: 0, downVms: 0, restarts: 0, arrivals: 0, departures: 0 } }
+        : {}),
     };
   }
 }

@@ -54,6 +54,25 @@ const DrainSchema = z
     path: ['returnStep'],
   });
 
+/** Which VMs an event names: ids, or a fraction of all the run's VMs drawn by its seed. */
+const VmSetSchema = z.union([
+  z.object({ ids: z.array(z.number().int().min(0)).min(1) }).strict(),
+  z.object({ fraction: z.number().gt(0).max(1) }).strict(),
+]);
+
+/**
+ * VMs that start at `step` rather than at the run's start: they are in no PM until then, and are
+ * placed by the scheduler (as a restart is) when they arrive.
+ */
+const VmArrivalsSchema = z
+  .object({ kind: z.literal('vm-arrivals'), step, vms: VmSetSchema })
+  .strict();
+
+/** VMs that end at `step`: they leave their PMs for good. */
+const VmDeparturesSchema = z
+  .object({ kind: z.literal('vm-departures'), step, vms: VmSetSchema })
+  .strict();
+
 const ControllerOutageSchema = z
   .object({
     kind: z.literal('controller-outage'),
@@ -70,6 +89,8 @@ const ControllerOutageSchema = z
 export const EventSchema = z.discriminatedUnion('kind', [
   CrashSchema,
   DrainSchema,
+  VmArrivalsSchema,
+  VmDeparturesSchema,
   ControllerOutageSchema,
 ]);
 
@@ -99,6 +120,9 @@ export interface Schedule {
   /** Per step with drains: PMs whose VMs are moved away before they leave. */
   readonly drains: ReadonlyMap<number, readonly number[]>;
   readonly returns: ReadonlyMap<number, readonly number[]>;
+  /** Per step: VMs that arrive (placed by the scheduler), VMs that end (ascending ids). */
+  readonly arrivals: ReadonlyMap<number, readonly number[]>;
+  readonly departures: ReadonlyMap<number, readonly number[]>;
   /** Steps at which a crash event starts (for the per-event metrics), in schedule order. */
   readonly crashSteps: readonly { step: number; pms: number; returnStep: number | null }[];
   /** Whether the centralised controller is down at a step. */
@@ -114,11 +138,14 @@ export function resolveSchedule(
   events: readonly FleetEvent[],
   pms: number,
   seed: number,
+  vms = 0,
 ): Schedule {
   const rng = new Rng(seed).fork('events');
   const crashes = new Map<number, number[]>();
   const drains = new Map<number, number[]>();
   const returns = new Map<number, number[]>();
+  const arrivals = new Map<number, number[]>();
+  const departures = new Map<number, number[]>();
   const crashSteps: { step: number; pms: number; returnStep: number | null }[] = [];
   const outages: [number, number][] = [];
   const add = (m: Map<number, number[]>, at: number, ids: readonly number[]) => {
@@ -133,27 +160,49 @@ export function resolveSchedule(
       outages.push([e.step, e.untilStep]);
       return;
     }
-    const ids = pmsOf(e.pms, pms, rng, `events[${i}].pms`);
+    if (e.kind === 'vm-arrivals' || e.kind === 'vm-departures') {
+      const ids = membersOf(e.vms, vms, rng, `events[${i}].vms`, 'VM');
+      add(e.kind === 'vm-arrivals' ? arrivals : departures, e.step, ids);
+      return;
+    }
+    const ids = membersOf(e.pms, pms, rng, `events[${i}].pms`, 'PM');
     add(e.kind === 'crash' ? crashes : drains, e.step, ids);
     if (e.returnStep !== undefined) add(returns, e.returnStep, ids);
     if (e.kind === 'crash')
       crashSteps.push({ step: e.step, pms: ids.length, returnStep: e.returnStep ?? null });
   });
+  // A VM arrives once: at its first arrival step.
+  const arrived = new Set<number>();
+  for (const step of [...arrivals.keys()].sort((a, b) => a - b)) {
+    const list = arrivals.get(step)!.filter((vm) => !arrived.has(vm));
+    for (const vm of list) arrived.add(vm);
+    arrivals.set(step, list);
+  }
   return {
     crashes,
     drains,
     returns,
+    arrivals,
+    departures,
     crashSteps,
     controllerDown: (s) => outages.some(([from, until]) => s >= from && s < until),
   };
 }
 
-function pmsOf(set: z.infer<typeof PmSetSchema>, pms: number, rng: Rng, where: string): number[] {
+/** The members of `set` among `n` PMs or VMs, ascending; a fraction is drawn from `rng`. */
+function membersOf(
+  set: z.infer<typeof PmSetSchema> | z.infer<typeof VmSetSchema>,
+  n: number,
+  rng: Rng,
+  where: string,
+  noun: 'PM' | 'VM',
+): number[] {
+  const pms = n;
   if ('ids' in set) {
-    const bad = set.ids.findIndex((id) => id >= pms);
+    const bad = set.ids.findIndex((id) => id >= n);
     if (bad >= 0)
       throw new ConfigError(
-        `invalid ${where}.ids[${bad}]: PM ${set.ids[bad]} does not exist (the run has ${pms} PMs)`,
+        `invalid ${where}.ids[${bad}]: ${noun} ${set.ids[bad]} does not exist (the run has ${n} ${noun}s)`,
       );
     return [...new Set(set.ids)].sort((a, b) => a - b);
   }

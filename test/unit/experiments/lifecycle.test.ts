@@ -146,7 +146,9 @@ describe('a crash', () => {
     expect(life.crashes[0]!.recoverySteps).not.toBeNull();
     expect(a.rows[19]!.downPms).toBe(10);
     expect(a.rows[20]!.downPms).toBe(0);
-    expect(stepsCsv(a.rows).split('\n')[0]).toMatch(/,down_pms,down_vms,restarts$/);
+    expect(stepsCsv(a.rows).split('\n')[0]).toMatch(
+      /,down_pms,down_vms,restarts,vm_arrivals,vm_departures$/,
+    );
     // A run without events keeps its files as they were: no lifecycle key, no extra columns.
     const plain = await run({});
     expect(plain.summary.lifecycle).toBeUndefined();
@@ -183,7 +185,9 @@ describe('a controller outage', () => {
     expect(migrations(down, 2, 10)).toBe(0);
     expect(migrations(down, 10, 30)).toBeGreaterThan(0); // it decides again after the outage
     expect(down.rows.slice(0, 2)).toEqual(
-      up.rows.slice(0, 2).map((r) => ({ ...r, downPms: 0, downVms: 0, restarts: 0 })),
+      up.rows
+        .slice(0, 2)
+        .map((r) => ({ ...r, downPms: 0, downVms: 0, restarts: 0, arrivals: 0, departures: 0 })),
     );
     // The cloudsim profile runs outages too (it has no host failures, but needs none here).
     const cs = (lifecycle?: typeof outage) => {
@@ -196,7 +200,7 @@ describe('a controller outage', () => {
     const [csUp, csDown] = [await cs(), await cs(outage)];
     expect(migrations(csUp, 2, 10)).toBeGreaterThan(0);
     expect(migrations(csDown, 2, 10)).toBe(0);
-    expect(csDown.rows[3]).toMatchObject({ downPms: 0, downVms: 0, restarts: 0 });
+    expect(csDown.rows[3]).toMatchObject({ downPms: 0, downVms: 0, restarts: 0, arrivals: 0 });
     // Gossip policies have no controller: an outage changes nothing but the columns.
     const g = await run({});
     const gDown = await run({ lifecycle: outage });
@@ -238,5 +242,36 @@ describe('a drain', () => {
       expect(life.drains).toEqual([{ step: 5, pms: 6, left: 6, slowestSteps: 0 }]);
       expect(life.restarts).toBe(0);
     }
+  });
+});
+
+describe('VM arrivals and departures', () => {
+  it('a VM that arrives later is in no PM until then; one that ends leaves; counted per step', async () => {
+    const events = withDefaults([
+      { kind: 'vm-arrivals', step: 4, vms: { ids: [0, 1, 2] } },
+      { kind: 'vm-departures', step: 7, vms: { ids: [1, 5] } },
+      { kind: 'vm-departures', step: 2, vms: { ids: [2] } }, // ends before it arrives: never does
+    ]);
+    const config = testConfig({ pms: 20, steps: 10, lifecycle: events });
+    const sim = new Simulation(config, makeWorkload(workloadRequest(config)));
+    const dc = sim.datacenter;
+    const owned = (vm: number) => sim.agents.some((a) => a!.node.vms.includes(vm));
+    for (const vm of [0, 1, 2]) {
+      expect(dc.vmEnded[vm]).toBe(1);
+      expect(owned(vm)).toBe(false);
+    }
+    const rows = [];
+    for (let step = 0; step < 10; step++) {
+      sim.beginStep(step);
+      if (step === 4) for (const vm of [0, 1]) expect(owned(vm) && dc.vmEnded[vm] === 0).toBe(true);
+      if (step === 7) expect(owned(1) || owned(5)).toBe(false);
+      for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+      rows.push(sim.endStep());
+    }
+    expect(rows.map((r) => r.arrivals)).toEqual([0, 0, 0, 0, 2, 0, 0, 0, 0, 0]);
+    expect(rows.map((r) => r.departures)).toEqual([0, 0, 0, 0, 0, 0, 0, 2, 0, 0]);
+    expect(owned(2) || dc.vmEnded[2] === 0).toBe(false);
+    const life = sim.result(false).summary.lifecycle!;
+    expect([life.vmArrivals, life.vmDepartures]).toEqual([2, 2]);
   });
 });
