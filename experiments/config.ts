@@ -111,6 +111,18 @@ const RUN_SHAPE = {
       sleepPowerW: z.number().min(0).max(1000).default(0),
       /** Fraction of a migrating VM's CPU lost while it migrates. */
       migrationCpuOverhead: unit.default(0.1),
+      /**
+       * Energy of power-state transitions (src/model/datacenter.ts): a wake-up draws peak power
+       * for wakeSeconds, going to sleep idle power for sleepSeconds. Absent: instant and free.
+       * Optional, so configs without it are unchanged.
+       */
+      transitions: z
+        .object({
+          wakeSeconds: z.number().min(0).max(3600),
+          sleepSeconds: z.number().min(0).max(3600),
+        })
+        .strict()
+        .optional(),
     })
     .strict()
     .prefault({}),
@@ -258,6 +270,11 @@ function resolveAgainst(
   const parsed = schema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(configIssueMessage(parsed.error.issues, file));
   const inFile = file === null ? '' : `config file ${file}: `;
+  if (parsed.data.cloudsim && parsed.data.datacenter.transitions) {
+    throw new ConfigError(
+      `${inFile}invalid datacenter.transitions: the cloudsim profile keeps CloudSim's instant, free power switching`,
+    );
+  }
   if (parsed.data.cyclon.shuffleLength > parsed.data.cyclon.viewSize) {
     throw new ConfigError(`${inFile}invalid cyclon.shuffleLength: must not exceed cyclon.viewSize`);
   }

@@ -54,6 +54,7 @@ export function buildWorld(config: ExperimentConfig, workload: Workload): World 
     stepSeconds: workload.stepSeconds,
     sleepPowerW: config.datacenter.sleepPowerW,
     migrationCpuOverhead: config.datacenter.migrationCpuOverhead,
+    ...(config.datacenter.transitions ? { transitions: config.datacenter.transitions } : {}),
     ramBinds: profile.ramBinds,
     zeroPowerAtZeroCpu: profile.zeroPowerAtZeroCpu,
     overloadAboveCapacityOnly: profile.overloadAboveCapacityOnly,

@@ -29,6 +29,13 @@ export interface DatacenterOptions {
   /** Fraction (0..1) of a migrating VM's CPU lost during the migration. */
   migrationCpuOverhead: number;
   /**
+   * Energy of power-state transitions, added to the step in which they happen: a wake-up draws
+   * the host's peak power for `wakeSeconds`, going to sleep its idle power for `sleepSeconds`.
+   * Absent: switching is instant and free (CloudSim's model, and the thesis's). Latency is not
+   * modelled: a woken host takes VMs at once.
+   */
+  transitions?: { wakeSeconds: number; sleepSeconds: number };
+  /**
    * Whether a VM's RAM counts against its host after placement (default true). False is CloudSim's
    * UtilizationModelNull: VMs report 0 MB in use, so memory never binds (see model/profile.ts).
    */
@@ -121,6 +128,8 @@ export class Datacenter {
   private stepRestarts = 0;
   private stepArrivals = 0;
   private stepDepartures = 0;
+  /** Joules of this step's power-state transitions (`transitions`). */
+  private stepTransitionJ = 0;
   /** The `cloudsim` profile's step integrator (null in other profiles); it takes an observer. */
   readonly interval: CloudSimInterval | null;
   private readonly hostVmCount: Int32Array;
@@ -205,6 +214,7 @@ export class Datacenter {
     this.stepRestarts = 0;
     this.stepArrivals = 0;
     this.stepDepartures = 0;
+    this.stepTransitionJ = 0;
   }
 
   /** Reports lifecycle counts in every step from now on (a run with events). */
@@ -332,11 +342,15 @@ export class Datacenter {
       () => `host ${host} went to sleep holding ${this.hostVmCount[host]} VMs`,
     );
     this.awake[host] = 0;
+    const t = this.options.transitions;
+    if (t) this.stepTransitionJ += t.sleepSeconds * powerW(this.hosts[host]!, 0);
   }
 
   onWake(host: number): void {
     invariant(this.down[host] === 0, () => `crashed host ${host} woke`);
     this.awake[host] = 1;
+    const t = this.options.transitions;
+    if (t) this.stepTransitionJ += t.wakeSeconds * powerW(this.hosts[host]!, 1);
   }
 
   /** VMs that ended since the last call leave their hosts' counts. */
@@ -402,7 +416,7 @@ export class Datacenter {
       overloadedPms: overloaded,
       lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
       migrations: this.stepMigrations,
-      energyKWh: (watts * dt) / 3.6e6,
+      energyKWh: (watts * dt + this.stepTransitionJ) / 3.6e6,
       overloadSeconds: overloaded * dt,
       activeSeconds: slaActive * dt,
       cpuRequestedMi: cpuDemand * dt,

@@ -275,3 +275,37 @@ describe('VM arrivals and departures', () => {
     expect([life.vmArrivals, life.vmDepartures]).toEqual([2, 2]);
   });
 });
+
+describe('power-state transitions', () => {
+  it('add peak power × wakeSeconds per wake and idle power × sleepSeconds per sleep to the energy', async () => {
+    const over = { pms: 40, steps: 30, workload: 'synthetic:spikes' };
+    const free = await run(over);
+    const costly = await run({
+      ...over,
+      datacenter: { transitions: { wakeSeconds: 60, sleepSeconds: 10 } },
+    });
+    // Energy only: the same decisions, migrations, sleeps and wakes.
+    expect(costly.rows.map((r) => [r.migrations, r.sleeps, r.wakes])).toEqual(
+      free.rows.map((r) => [r.migrations, r.sleeps, r.wakes]),
+    );
+    // Exactly: each PM's wakes at its type's peak power, its sleeps at its idle power.
+    const types = free.datacenter.hosts;
+    const joules = free.nodes.reduce(
+      (j, n) =>
+        j +
+        n.wakeCount * 60 * types[n.node]!.powerW[10]! +
+        n.sleepCount * 10 * types[n.node]!.powerW[0]!,
+      0,
+    );
+    expect(free.summary.sleeps).toBeGreaterThan(0);
+    expect(costly.summary.energyKWh - free.summary.energyKWh).toBeCloseTo(joules / 3.6e6, 9);
+    // The cloudsim profile keeps CloudSim's instant switching: refused, in one sentence.
+    expect(() =>
+      resolveConfig(profileDefaults('cloudsim'), {
+        datacenter: { transitions: { wakeSeconds: 1, sleepSeconds: 1 } },
+      }),
+    ).toThrow(
+      "invalid datacenter.transitions: the cloudsim profile keeps CloudSim's instant, free power switching",
+    );
+  });
+});
