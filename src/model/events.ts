@@ -24,35 +24,22 @@ const PmSetSchema = z.union([
     .strict(),
 ]);
 
-const CrashSchema = z
-  .object({
-    kind: z.literal('crash'),
-    /** The step at whose start the PMs fail. */
-    step,
-    pms: PmSetSchema,
-    /** The step at whose start they return, empty and asleep; absent: never. */
-    returnStep: step.optional(),
-  })
-  .strict()
-  .refine((e) => e.returnStep === undefined || e.returnStep > e.step, {
-    message: 'returnStep must come after step',
-    path: ['returnStep'],
-  });
+/**
+ * An event that takes PMs out at the start of `step` (a crash: at once; a drain: once their VMs
+ * are moved away), and brings them back at the start of `returnStep`, empty and asleep (absent:
+ * never).
+ */
+const pmsOutSchema = <K extends 'crash' | 'drain'>(kind: K) =>
+  z
+    .object({ kind: z.literal(kind), step, pms: PmSetSchema, returnStep: step.optional() })
+    .strict()
+    .refine((e) => e.returnStep === undefined || e.returnStep > e.step, {
+      message: 'returnStep must come after step',
+      path: ['returnStep'],
+    });
 
-const DrainSchema = z
-  .object({
-    kind: z.literal('drain'),
-    /** The step at whose start the PMs start to be evacuated. */
-    step,
-    pms: PmSetSchema,
-    /** The step at whose start they return, empty and asleep; absent: never. */
-    returnStep: step.optional(),
-  })
-  .strict()
-  .refine((e) => e.returnStep === undefined || e.returnStep > e.step, {
-    message: 'returnStep must come after step',
-    path: ['returnStep'],
-  });
+const CrashSchema = pmsOutSchema('crash');
+const DrainSchema = pmsOutSchema('drain');
 
 /** Which VMs an event names: ids, or a fraction of all the run's VMs drawn by its seed. */
 const VmSetSchema = z.union([

@@ -16,6 +16,7 @@ import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { Message } from '../../protocols/messages.ts';
 import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
+import { agentLedger, RoundCommand, settle } from '../helpers/whole-run.ts';
 
 interface Model {
   owner: Int32Array;
@@ -30,28 +31,7 @@ interface Real {
 
 function checkInvariants(model: Model, { sim }: Real): void {
   const dc = sim.datacenter;
-  const owners = new Int32Array(dc.vmCount).fill(-1);
-  const escrow = new Int32Array(dc.vmCount).fill(-1);
-  for (const a of sim.agents.filter((x) => x !== undefined)) {
-    const s = { ...a.node, ...a.consolidation };
-    if (s.asleep) {
-      expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
-      expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
-      expect(s.reservations.size).toBe(0);
-    }
-    expect(dc.awake[s.id] === 0).toBe(s.asleep);
-    let ram = 0;
-    for (const vm of s.vms) {
-      expect(owners[vm], `VM ${vm} owned by ${owners[vm]} and ${s.id}`).toBe(-1);
-      owners[vm] = s.id;
-      ram += dc.vmRamMb[vm]!;
-    }
-    expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
-    if (s.out?.phase === 'transferring') {
-      expect(escrow[s.out.vm]).toBe(-1);
-      escrow[s.out.vm] = s.id;
-    }
-  }
+  const { owners, escrow } = agentLedger(sim);
   const physicalRam = new Float64Array(sim.agents.length);
   for (let vm = 0; vm < dc.vmCount; vm++) {
     expect(dc.vmHost[vm]).toBe(model.owner[vm]);
@@ -63,15 +43,6 @@ function checkInvariants(model: Model, { sim }: Real): void {
       );
   }
   physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
-}
-
-class RoundCommand implements fc.AsyncCommand<Model, Real> {
-  check = () => true;
-  async run(model: Model, real: Real) {
-    await real.sim.runRound();
-    checkInvariants(model, real);
-  }
-  toString = () => 'round';
 }
 
 class StepCommand implements fc.AsyncCommand<Model, Real> {
@@ -90,12 +61,7 @@ class StepCommand implements fc.AsyncCommand<Model, Real> {
 class HealCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real) {
-    real.faults.enabled = false;
-    const busy = () =>
-      real.sim.agents.some(
-        (a) => a!.consolidation.out !== null || a!.consolidation.reservations.size > 0,
-      );
-    for (let i = 0; i < 50 && (busy() || real.faults.pending()); i++) await real.sim.runRound();
+    await settle(real.sim, real.faults, 50);
     checkInvariants(model, real);
     expect(real.sim.agents.some((a) => a!.consolidation.out?.phase === 'transferring')).toBe(false);
     checkConservation(real.sim.agents, real.sim.datacenter);
@@ -124,8 +90,8 @@ describe('whole runs over an unreliable network', () => {
         setup,
         fc.commands(
           [
-            fc.constant(new RoundCommand()),
-            fc.constant(new RoundCommand()),
+            fc.constant(new RoundCommand(checkInvariants)),
+            fc.constant(new RoundCommand(checkInvariants)),
             fc
               .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 16, maxLength: 16 })
               .map((u) => new StepCommand(u)),

@@ -1,0 +1,74 @@
+/**
+ * What the whole-run property tests over a faulty network share (conservation-faulty-network,
+ * lifecycle-faulty-network): the agents' side of the invariants, a round as a fast-check command,
+ * and healing the network until every exchange is over.
+ */
+import { expect } from 'vitest';
+import type fc from 'fast-check';
+import type { Simulation } from '../../experiments/simulation.ts';
+import type { TransportFaulty } from '../../src/transport/transport-faulty.ts';
+import type { Message } from '../../protocols/messages.ts';
+import type { PmAgent } from '../../nodes/pm-agent.ts';
+
+/**
+ * Checks every agent (a sleeping PM holds nothing and has no session or reservation; its sleep
+ * agrees with the datacenter's; no VM is owned twice; owned + reserved RAM fits) and returns, per
+ * VM, the PM that owns it and the PM that holds it in escrow (−1: none). `more` checks an agent
+ * further.
+ */
+export function agentLedger(
+  sim: Simulation,
+  more: (a: PmAgent) => void = () => {},
+): { owners: Int32Array; escrow: Int32Array } {
+  const dc = sim.datacenter;
+  const owners = new Int32Array(dc.vmCount).fill(-1);
+  const escrow = new Int32Array(dc.vmCount).fill(-1);
+  for (const a of sim.agents.filter((x) => x !== undefined)) {
+    const s = { ...a.node, ...a.consolidation };
+    if (s.asleep) {
+      expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
+      expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
+      expect(s.reservations.size).toBe(0);
+    }
+    expect(dc.awake[s.id] === 0).toBe(s.asleep);
+    let ram = 0;
+    for (const vm of s.vms) {
+      expect(owners[vm], `VM ${vm} owned by ${owners[vm]} and ${s.id}`).toBe(-1);
+      owners[vm] = s.id;
+      ram += dc.vmRamMb[vm]!;
+    }
+    expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
+    if (s.out?.phase === 'transferring') {
+      expect(escrow[s.out.vm]).toBe(-1);
+      escrow[s.out.vm] = s.id;
+    }
+    more(a);
+  }
+  return { owners, escrow };
+}
+
+/** One round, then `check`. */
+export class RoundCommand<
+  M extends object,
+  R extends { sim: Simulation },
+> implements fc.AsyncCommand<M, R> {
+  constructor(private readonly after: (model: M, real: R) => void) {}
+  check = () => true;
+  async run(model: M, real: R) {
+    await real.sim.runRound();
+    this.after(model, real);
+  }
+  toString = () => 'round';
+}
+
+/** Heals the network and runs rounds until no exchange or reservation is open (at most `rounds`). */
+export async function settle(
+  sim: Simulation,
+  faults: TransportFaulty<Message>,
+  rounds: number,
+): Promise<void> {
+  faults.enabled = false;
+  const busy = () =>
+    sim.agents.some((a) => a!.consolidation.out !== null || a!.consolidation.reservations.size > 0);
+  for (let i = 0; i < rounds && (busy() || faults.pending()); i++) await sim.runRound();
+}
