@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     .option('events', {
       type: 'string',
       describe:
-        'JSON file of events: PM crashes, drains and returns, VM arrivals and departures, controller outages (README "Events: crashes and outages")',
+        'JSON file of events: PM crashes, drains, returns and joins, VM arrivals and departures, controller outages (README "Events: crashes and outages")',
     })
     .option('jobs', {
       type: 'number',

@@ -38,6 +38,11 @@ export class LifecycleRunner {
     private readonly o: Pick<LifecycleConfig, 'admissionSample' | 'restartDelaySteps'>,
     private readonly rng: Rng,
     private readonly sink: LifecycleSink,
+    /**
+     * PMs not in the fleet until they join (the datacenter has them down already), and the VMs
+     * the initial placement had put on them, which the scheduler places at step 0.
+     */
+    private start: { absentPms: readonly number[]; placeAtStart: readonly number[] } | null = null,
   ) {}
 
   /** Whether a centralised controller may decide at `step`. */
@@ -67,6 +72,11 @@ export class LifecycleRunner {
    */
   beginStep(step: number): void {
     const dc = this.sink.datacenter;
+    if (this.start) {
+      for (const h of this.start.absentPms) this.agent(h).crash();
+      for (const vm of this.start.placeAtStart) this.queue.push({ vm, since: step, arrival: true });
+      this.start = null;
+    }
     for (const h of this.schedule.returns.get(step) ?? []) {
       if (this.draining.delete(h)) this.agent(h).recover(); // back before it emptied: drain over
       if (dc.down[h] === 0) continue; // crashed twice and already back, or never down

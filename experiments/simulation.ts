@@ -211,12 +211,19 @@ export class Simulation {
     const schedule = events
       ? resolveSchedule(events.events, pms, config.seed, workload.vmCount)
       : null;
-    // VMs that arrive later are in no PM at the start.
-    for (const vms of schedule?.arrivals.values() ?? [])
-      for (const vm of vms) {
-        dc.withhold(vm);
-        world.placement[vm] = -1;
-      }
+    // VMs that arrive later are in no PM at the start; nor are the VMs the initial placement put
+    // on PMs that join later: the scheduler places those at step 0.
+    const absentPms = new Set([...(schedule?.joins.values() ?? [])].flat());
+    const placeAtStart: number[] = [];
+    const arriving = new Set([...(schedule?.arrivals.values() ?? [])].flat());
+    for (let vm = 0; vm < workload.vmCount && schedule; vm++) {
+      const onAbsent = absentPms.has(world.placement[vm]!);
+      if (!arriving.has(vm) && !onAbsent) continue;
+      dc.withhold(vm);
+      world.placement[vm] = -1;
+      if (onAbsent && !arriving.has(vm)) placeAtStart.push(vm);
+    }
+    for (const h of absentPms) dc.crash(h);
     // Each PM's hypervisor reads the VMs it hosts; agents only ever ask about their own VMs.
     const sensor = {
       cpuMips: (vm: number) => dc.vmCpuMips[vm]!,
@@ -263,6 +270,7 @@ export class Simulation {
           woke: (node) => this.observer.woke(node),
           migrated: (vm, from, to) => this.moved(vm, from, to, true),
         },
+        { absentPms: [...absentPms].sort((a, b) => a - b), placeAtStart },
       );
     } else this.lifecycle = null;
   }

@@ -41,6 +41,9 @@ const pmsOutSchema = <K extends 'crash' | 'drain'>(kind: K) =>
 const CrashSchema = pmsOutSchema('crash');
 const DrainSchema = pmsOutSchema('drain');
 
+/** New capacity: PMs that are not in the fleet until `step` (they join empty and asleep). */
+const PmJoinSchema = z.object({ kind: z.literal('pm-join'), step, pms: PmSetSchema }).strict();
+
 /** Which VMs an event names: ids, or a fraction of all the run's VMs drawn by its seed. */
 const VmSetSchema = z.union([
   z.object({ ids: z.array(z.number().int().min(0)).min(1) }).strict(),
@@ -76,6 +79,7 @@ const ControllerOutageSchema = z
 export const EventSchema = z.discriminatedUnion('kind', [
   CrashSchema,
   DrainSchema,
+  PmJoinSchema,
   VmArrivalsSchema,
   VmDeparturesSchema,
   ControllerOutageSchema,
@@ -107,6 +111,8 @@ export interface Schedule {
   /** Per step with drains: PMs whose VMs are moved away before they leave. */
   readonly drains: ReadonlyMap<number, readonly number[]>;
   readonly returns: ReadonlyMap<number, readonly number[]>;
+  /** Per step: PMs that join the fleet; they are absent (down) from the start until then. */
+  readonly joins: ReadonlyMap<number, readonly number[]>;
   /** Per step: VMs that arrive (placed by the scheduler), VMs that end (ascending ids). */
   readonly arrivals: ReadonlyMap<number, readonly number[]>;
   readonly departures: ReadonlyMap<number, readonly number[]>;
@@ -133,6 +139,7 @@ export function resolveSchedule(
   const returns = new Map<number, number[]>();
   const arrivals = new Map<number, number[]>();
   const departures = new Map<number, number[]>();
+  const joins = new Map<number, number[]>();
   const crashSteps: { step: number; pms: number; returnStep: number | null }[] = [];
   const outages: [number, number][] = [];
   const add = (m: Map<number, number[]>, at: number, ids: readonly number[]) => {
@@ -153,6 +160,12 @@ export function resolveSchedule(
       return;
     }
     const ids = membersOf(e.pms, pms, rng, `events[${i}].pms`, 'PM');
+    if (e.kind === 'pm-join') {
+      // Absent from the start; at its step it comes in as a crashed PM returns.
+      add(joins, e.step, ids);
+      add(returns, e.step, ids);
+      return;
+    }
     add(e.kind === 'crash' ? crashes : drains, e.step, ids);
     if (e.returnStep !== undefined) add(returns, e.returnStep, ids);
     if (e.kind === 'crash')
@@ -169,6 +182,7 @@ export function resolveSchedule(
     crashes,
     drains,
     returns,
+    joins,
     arrivals,
     departures,
     crashSteps,

@@ -205,6 +205,9 @@ describe('crashes and returns over an unreliable network', () => {
         }),
         { minLength: 1, maxLength: 4 },
       ),
+      joins: fc.array(fc.record({ step: fc.integer({ min: 0, max: 8 }), pm: fc.nat(6) }), {
+        maxLength: 2,
+      }),
       vmEvents: fc.array(
         fc.record({
           arrive: fc.boolean(),
@@ -241,6 +244,11 @@ describe('crashes and returns over an unreliable network', () => {
             step: e.step,
             vms: { ids: [e.vm % vms] },
           }));
+          const joinEvents = p.joins.map((j) => ({
+            kind: 'pm-join' as const,
+            step: j.step,
+            pms: { ids: [j.pm % p.pms] },
+          }));
           const events = p.crashes.map((c) => ({
             kind: c.drain ? ('drain' as const) : ('crash' as const),
             step: c.step,
@@ -260,7 +268,7 @@ describe('crashes and returns over an unreliable network', () => {
               maxOfferRetries: p.maxOfferRetries,
             },
             lifecycle: {
-              events: [...events, ...vmEvents],
+              events: [...events, ...vmEvents, ...joinEvents],
               restartDelaySteps: p.restartDelaySteps,
               admissionSample: p.admissionSample,
             },
@@ -303,6 +311,15 @@ describe('crashes and returns over an unreliable network', () => {
             },
           });
           model.owner.set(sim.datacenter.vmHost);
+          // PMs that join later are down until then (a join is a return); the VMs the initial
+          // placement put on them arrive at step 0.
+          for (const j of joinEvents) {
+            const h = j.pms.ids[0]!;
+            model.down.add(h);
+            returnsAt.set(j.step, [...(returnsAt.get(j.step) ?? []), h]);
+          }
+          for (let vm = 0; vm < vms; vm++)
+            if (model.down.has(model.owner[vm]!)) model.owner[vm] = ABSENT;
           // A VM arrives at its first arrival step, and is absent until then.
           for (const e of [...vmEvents].sort((a, b) => a.step - b.step)) {
             const vm = e.vms.ids[0]!;
@@ -334,12 +351,14 @@ describe('crashes and returns over an unreliable network', () => {
       { numRuns: 150 },
     );
     // Meaningful only if VMs really went down, came back and migrated over a lossy network.
-    expect(stats.wentDown).toBeGreaterThan(50);
-    expect(stats.restarted).toBeGreaterThan(50);
+    // Floors far below what 150 runs give (6 runs here: 68–93 down, 21–219 dropped, 140+ drained,
+    // arrived, 98+ departed): fast-check's seed is fresh every run and biases rates toward 0.
+    expect(stats.wentDown).toBeGreaterThan(15);
+    expect(stats.restarted).toBeGreaterThan(15);
     expect(stats.committed).toBeGreaterThan(50);
-    expect(stats.dropped).toBeGreaterThan(20);
-    expect(stats.drained).toBeGreaterThan(20);
-    expect(stats.arrived).toBeGreaterThan(20);
-    expect(stats.departed).toBeGreaterThan(20);
+    expect(stats.dropped).toBeGreaterThan(5);
+    expect(stats.drained).toBeGreaterThan(30);
+    expect(stats.arrived).toBeGreaterThan(30);
+    expect(stats.departed).toBeGreaterThan(30);
   }, 120_000);
 });

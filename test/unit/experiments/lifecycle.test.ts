@@ -309,3 +309,27 @@ describe('power-state transitions', () => {
     );
   });
 });
+
+describe('a PM join', () => {
+  it('keeps the PMs out of the fleet until their step; the VMs first placed on them are placed elsewhere at step 0', async () => {
+    const events = withDefaults([
+      { kind: 'pm-join', step: 6, pms: { rack: { first: 10, count: 10 } } },
+    ]);
+    const config = testConfig({ pms: 20, steps: 10, lifecycle: events });
+    const sim = new Simulation(config, makeWorkload(workloadRequest(config)));
+    const dc = sim.datacenter;
+    const first = Int32Array.from(dc.vmHost);
+    const onJoiners = [...first.keys()].filter((vm) => first[vm]! >= 10);
+    expect(onJoiners.length).toBeGreaterThan(0);
+    const rows = [];
+    for (let step = 0; step < 10; step++) {
+      sim.beginStep(step);
+      if (step === 0) for (const vm of onJoiners) expect(dc.vmHost[vm]).toBeLessThan(10);
+      for (let r = 0; r < config.roundsPerStep; r++) await sim.runRound();
+      rows.push(sim.endStep());
+    }
+    expect(rows.map((r) => r.downPms)).toEqual([10, 10, 10, 10, 10, 10, 0, 0, 0, 0]);
+    expect(rows[0]!.arrivals).toBe(onJoiners.length);
+    expect(rows[6]!.sleepingPms).toBeGreaterThanOrEqual(10);
+  });
+});
