@@ -1,11 +1,11 @@
 /**
  * A run's events, carried out at each step start (src/model/events.ts has the schedule): PMs
- * that return come back powered off; PMs that crash lose their VMs, which go down; VMs that end
- * leave; VMs that arrive join the queue; then the queue is served in order, each VM on the first PM that admits it among a random
- * sample of awake PMs (a cloud scheduler's sampled first fit, as in Sparrow's batch sampling),
- * or on a sleeping PM woken for it when none does. The world acts on the agents only as the
- * physical events and a scheduler would: a crash wipes a PM, a restart is a hypervisor's
- * "VM arrived". Peers learn of a crash only through the protocol (silence).
+ * that return or join come in powered off; PMs that crash lose their VMs, which go down; VMs
+ * that end leave; VMs that arrive join the queue. The queue is served in order, each VM on the
+ * first PM that admits it among a random sample of awake PMs (a cloud scheduler's sampled first
+ * fit, as in Sparrow's batch sampling), or on a sleeping PM woken for it when none does. The
+ * world acts on the agents only as the physical events and a scheduler would: a crash wipes a
+ * PM, a restart is a hypervisor's "VM arrived". Peers learn of a crash only by its silence.
  */
 import { invariant } from '../src/core/errors.ts';
 import type { Rng } from '../src/core/rng.ts';
@@ -50,11 +50,6 @@ export class LifecycleRunner {
     return !this.schedule.controllerDown(step);
   }
 
-  /** VMs waiting to be restarted. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   /** Per drain event step: how many PMs it named, and the steps each one that left took. */
   drainSummaries(): { step: number; pms: number; stepsToLeave: number[] }[] {
     return [...this.schedule.drains].map(([step, pms]) => ({
@@ -65,8 +60,8 @@ export class LifecycleRunner {
   }
 
   /**
-   * Step start, after the demand is set: returns, crashes, drains begun, then restarts, then
-   * evacuations: each VM a draining PM still owns is live-migrated to a PM placed as a restart
+   * Step start, after the demand is set: returns and joins, crashes, drains begun, departures,
+   * arrivals, then the queue (restarts and arrivals), then evacuations: each VM a draining PM still owns is live-migrated to a PM placed as a restart
    * would be (an operator's maintenance mode, whatever the policy), and a draining PM with
    * nothing left (no VM, no open exchange) leaves.
    */

@@ -77,7 +77,10 @@ export interface StepStats {
   activeCpuUtil: number;
   /** The `cloudsim` timeline only: hosts going from active (allocated MIPS > 0) to inactive. */
   hostShutdowns?: number;
-  /** Runs with events only (model/events.ts): hosts crashed, VMs down, VMs restarted this step. */
+  /**
+   * Runs with events only (model/events.ts): hosts out of the fleet and VMs down at the step's
+   * end; VMs restarted, arrived and ended during it.
+   */
   lifecycle?: {
     downPms: number;
     downVms: number;
@@ -116,8 +119,8 @@ export class Datacenter {
   /** 1 once an ended VM has been taken off its host's count. */
   private readonly vmGone: Uint8Array;
   /**
-   * 1 while a host has crashed (model/events.ts): it is not awake, draws nothing, holds nothing
-   * and cannot be woken until it returns.
+   * 1 while a host is out of the fleet (model/events.ts: crashed, drained and gone, or not joined
+   * yet): it is not awake, draws nothing, holds nothing and cannot be woken until it comes back.
    */
   readonly down: Uint8Array;
   /** 1 while a VM is down: its host crashed, and it waits to be restarted elsewhere. */
