@@ -47,6 +47,31 @@ export function agentLedger(
   return { owners, escrow };
 }
 
+/**
+ * The datacenter's side against a model: every VM the model says runs (its model owner ≥ 0; a
+ * negative one is checked by the caller) runs on that PM, which owns it or holds it in escrow;
+ * no host's physically hosted RAM exceeds its capacity.
+ */
+export function checkPlacement(
+  sim: Simulation,
+  modelOwner: Int32Array,
+  { owners, escrow }: { owners: Int32Array; escrow: Int32Array },
+): void {
+  const dc = sim.datacenter;
+  const physicalRam = new Float64Array(sim.agents.length);
+  for (let vm = 0; vm < dc.vmCount; vm++) {
+    if (modelOwner[vm]! < 0) continue;
+    expect(dc.vmHost[vm]).toBe(modelOwner[vm]);
+    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
+    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(modelOwner[vm]);
+    else
+      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
+        modelOwner[vm],
+      );
+  }
+  physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
+}
+
 /** One round, then `check`. */
 export class RoundCommand<
   M extends object,

@@ -16,7 +16,7 @@ import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { Message } from '../../protocols/messages.ts';
 import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
-import { agentLedger, RoundCommand, settle } from '../helpers/whole-run.ts';
+import { agentLedger, checkPlacement, RoundCommand, settle } from '../helpers/whole-run.ts';
 
 interface Model {
   owner: Int32Array;
@@ -30,19 +30,7 @@ interface Real {
 }
 
 function checkInvariants(model: Model, { sim }: Real): void {
-  const dc = sim.datacenter;
-  const { owners, escrow } = agentLedger(sim);
-  const physicalRam = new Float64Array(sim.agents.length);
-  for (let vm = 0; vm < dc.vmCount; vm++) {
-    expect(dc.vmHost[vm]).toBe(model.owner[vm]);
-    physicalRam[dc.vmHost[vm]!] = physicalRam[dc.vmHost[vm]!]! + dc.vmRamMb[vm]!;
-    if (owners[vm]! >= 0) expect(owners[vm], `VM ${vm}`).toBe(model.owner[vm]);
-    else
-      expect(escrow[vm], `VM ${vm} has no owner and is not in flight from its owner`).toBe(
-        model.owner[vm],
-      );
-  }
-  physicalRam.forEach((r, h) => expect(r).toBeLessThanOrEqual(dc.ramCapMb[h]! + 1e-6));
+  checkPlacement(sim, model.owner, agentLedger(sim));
 }
 
 class StepCommand implements fc.AsyncCommand<Model, Real> {
