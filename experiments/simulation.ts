@@ -457,15 +457,20 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 /** `stop`, asked after one yield to the event loop (one setImmediate per step: microseconds). */
 const yieldThen = (stop: () => boolean) => async () => (await yieldToEventLoop(), stop());
 
-/** Events run in one process, on a datacenter model that has host failures. */
+/**
+ * Events run in one process. The cloudsim profile's timeline takes host failures and drains
+ * (its VMs keep the trace's lifetimes), not joins nor VM arrivals and departures.
+ */
 function checkLifecycleSupported(config: ExperimentConfig): void {
   if (config.transport !== 'memory')
     throw new ConfigError(
       '--events runs only with --transport memory (node hosts cannot crash yet)',
     );
-  const failures = config.lifecycle!.events.find((e) => e.kind !== 'controller-outage');
-  if (config.cloudsim && failures)
+  const unsupported = config.lifecycle!.events.find(
+    (e) => e.kind === 'pm-join' || e.kind === 'vm-arrivals' || e.kind === 'vm-departures',
+  );
+  if (config.cloudsim && unsupported)
     throw new ConfigError(
-      `a ${failures.kind} event needs the default profile: the cloudsim profile's timeline has no host failures (controller outages run on both)`,
+      `a ${unsupported.kind} event needs the default profile: on the cloudsim profile VMs live as long as the trace says and the fleet is fixed (crashes, drains and controller outages run on both)`,
     );
 }

@@ -81,9 +81,9 @@ export class CloudSimHostLists {
 
   /**
    * Lists the hosts' VMs right after the step's migrations start (`inFlight`), or with every
-   * move done at once; ended VMs are on no host.
+   * move done at once; ended VMs and VMs down (their host crashed) are on no host.
    */
-  placeAtStart(ended: Uint8Array, inFlight: boolean): Slot[][] {
+  placeAtStart(ended: Uint8Array, down: Uint8Array, inFlight: boolean): Slot[][] {
     const lists = this.lists;
     for (const l of lists) l.length = 0;
     const migrating = this.migrating;
@@ -95,7 +95,7 @@ export class CloudSimHostLists {
       migrating[m.vm] = 1;
     }
     for (const vm of this.order) {
-      if (ended[vm] === 1) continue;
+      if (ended[vm] === 1 || down[vm] === 1) continue;
       if (migrating[vm] === 0) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Resident));
       else if (inFlight) lists[this.startHost[vm]!]!.push(slot(vm, VmRole.Out));
     }

@@ -61,6 +61,7 @@ export class CloudSimInterval {
     this.vmReq = new Float64Array(vms.length);
     this.vmOut = new Uint8Array(vms.length);
     this.wasActive = new Uint8Array(this.n).fill(1);
+    this.hostDown = new Uint8Array(this.n);
   }
 
   /** Called with every recorded update (the state that holds until the next one); tests, tracing. */
@@ -92,6 +93,7 @@ export class CloudSimInterval {
   /**
    * Opens step `step`: each VM's demand (MIPS) at the step's update, written to `cpuMips`; VMs
    * that end there (vmEndsAtZeroDemand) are flagged in `ended`. `vmHost` is where VMs run now.
+   * A VM down (`vmDown`: its host crashed, events) runs nowhere, so it does not end while down.
    */
   beginStep(
     step: number,
@@ -101,6 +103,7 @@ export class CloudSimInterval {
     vmUtil: Float64Array,
     ended: Uint8Array,
     vmHost: Int32Array,
+    vmDown: Uint8Array,
   ): void {
     if (step === this.step + 1 && step > 0) {
       const spare = this.now;
@@ -127,7 +130,7 @@ export class CloudSimInterval {
       const r = u * mips[vm]!;
       vmUtil[vm] = u;
       cpuMips[vm] = r;
-      if (updates && this.o.vmEndsAtZeroDemand && r === 0) ended[vm] = 1;
+      if (updates && this.o.vmEndsAtZeroDemand && r === 0 && vmDown[vm] === 0) ended[vm] = 1;
     }
   }
 
@@ -136,7 +139,10 @@ export class CloudSimInterval {
     this.hl.onMigration(vm, to);
   }
 
-  /** A reference repack moved a VM for free: it runs on `to` from the step's start. */
+  /**
+   * A reference repack moved a VM for free, or a VM down was restarted (events): it runs on
+   * `to` from the step's start, last in its list (CloudSim's vmCreate appends).
+   */
   onFreeMove(vm: number, to: number): void {
     this.hl.onFreeMove(vm, to);
   }
@@ -144,8 +150,16 @@ export class CloudSimInterval {
   /**
    * Meters the step: replays CloudSim's updates at the step's start and at each migration's end,
    * integrating energy, SLATAH and PDM between them. `ended` may gain VMs that end mid-step.
+   * VMs down (`vmDown`) are on no host; a host out of the fleet (`hostDown`) draws nothing, and
+   * its going inactive is a failure, not a shutdown.
    */
-  endStep(mips: Float64Array, ended: Uint8Array): IntervalStats {
+  endStep(
+    mips: Float64Array,
+    ended: Uint8Array,
+    vmDown: Uint8Array,
+    hostDown: Uint8Array,
+  ): IntervalStats {
+    this.hostDown = hostDown;
     const s = this.step;
     const stats: IntervalStats = {
       energyKWh: 0,
@@ -158,7 +172,7 @@ export class CloudSimInterval {
       shutdowns: 0,
     };
     const t0 = this.startTime(s);
-    const lists = this.hl.placeAtStart(ended, this.o.migrationInFlight);
+    const lists = this.hl.placeAtStart(ended, vmDown, this.o.migrationInFlight);
     const done = this.o.migrationInFlight ? this.hl.completions(t0) : [];
     this.hl.reorder(this.o.migrationInFlight ? done : null);
     if (!this.o.migrationInFlight) this.chargeInstantMoves(stats, mips, t0);
@@ -208,6 +222,8 @@ export class CloudSimInterval {
   private readonly vmOut: Uint8Array;
   /** Per host: active at its last recorded state (1 before any, as CloudSim's history reads). */
   private readonly wasActive: Uint8Array;
+  /** Per host: 1 while out of the fleet (events), as given to endStep. */
+  private hostDown: Uint8Array;
 
   /** Resident VMs requesting exactly 0 MIPS at `t` end (vmEndsAtZeroDemand). */
   private endIdleVms(
@@ -311,7 +327,7 @@ export class CloudSimInterval {
       this.hostAlloc[h] = util;
       this.hostReq[h] = req;
       const active = util > 0 ? 1 : 0;
-      if (this.wasActive[h] === 1 && active === 0) stats.shutdowns++;
+      if (this.wasActive[h] === 1 && active === 0 && this.hostDown[h] === 0) stats.shutdowns++;
       this.wasActive[h] = active;
     }
   }

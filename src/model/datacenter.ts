@@ -201,6 +201,7 @@ export class Datacenter {
         this.vmUtil,
         this.vmEnded,
         this.vmHost,
+        this.vmDown,
       );
       this.releaseEnded();
     } else {
@@ -231,7 +232,6 @@ export class Datacenter {
    * down too: a live migration whose source dies does not complete.
    */
   crash(host: number): number[] {
-    invariant(this.interval === null, 'the cloudsim timeline does not model host failures');
     invariant(this.down[host] === 0, () => `host ${host} crashed twice`);
     const lost: number[] = [];
     for (let vm = 0; vm < this.vmCount; vm++) {
@@ -261,6 +261,7 @@ export class Datacenter {
     this.hostVmCount[host]!++;
     this.downVms--;
     this.stepRestarts++;
+    this.interval?.onFreeMove(vm, host); // runs there from the step's start, last in its list
   }
 
   /**
@@ -268,6 +269,7 @@ export class Datacenter {
    * leaves its initial host, which sleeps if that was its last VM.
    */
   withhold(vm: number): void {
+    invariant(this.interval === null, 'the cloudsim timeline has no VM arrivals or departures');
     invariant(this.step === -1, 'VMs are withheld before the run starts');
     const h = this.vmHost[vm]!;
     this.vmEnded[vm] = 1;
@@ -277,6 +279,7 @@ export class Datacenter {
 
   /** A VM that was withheld starts on awake host `host`. */
   arrive(vm: number, host: number): void {
+    invariant(this.interval === null, 'the cloudsim timeline has no VM arrivals or departures');
     invariant(this.vmGone[vm] === 1 && this.vmDown[vm] === 0, () => `VM ${vm} arrived twice`);
     invariant(this.awake[host] === 1, () => `VM ${vm} arrived on a host that is not awake`);
     this.vmEnded[vm] = 0;
@@ -288,6 +291,7 @@ export class Datacenter {
 
   /** `vm` ends (events): it leaves its host (or the restart queue) for good. */
   depart(vm: number): void {
+    invariant(this.interval === null, 'the cloudsim timeline has no VM arrivals or departures');
     if (this.vmEnded[vm] === 1) return; // ended already, or never arrived
     this.vmEnded[vm] = 1;
     this.vmGone[vm] = 1;
@@ -425,41 +429,37 @@ export class Datacenter {
       cpuRequestedMi: cpuDemand * dt,
       cpuLostMi: this.stepCpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
-      ...(this.lifecycle
-        ? {
-            lifecycle: {
-              downPms,
-              downVms: this.downVms,
-              restarts: this.stepRestarts,
-              arrivals: this.stepArrivals,
-              departures: this.stepDepartures,
-            },
-          }
-        : {}),
+      ...this.lifecycleStats(downPms),
     };
   }
 
   /** The `cloudsim` timeline's measurements, with the counts every profile reports. */
   private endCloudSimStep(interval: CloudSimInterval): StepStats {
-    const m = interval.endStep(this.vmMips, this.vmEnded);
+    const m = interval.endStep(this.vmMips, this.vmEnded, this.vmDown, this.down);
     this.releaseEnded();
     let cpuDemand = 0;
     let ramDemand = 0;
     for (let vm = 0; vm < this.vmCount; vm++) {
+      if (this.vmDown[vm] === 1) continue; // not running: no demand to serve or pack
       cpuDemand += this.vmCpuMips[vm]!;
       ramDemand += this.vmRamUsedMb[vm]!;
     }
     let activeCap = 0;
-    for (let h = 0; h < this.hostCount; h++)
+    let asleep = 0;
+    let downPms = 0;
+    for (let h = 0; h < this.hostCount; h++) {
       if (this.awake[h] === 1) activeCap += this.cpuCapMips[h]!;
-    // Sleeping hosts draw sleepPowerW; awake ones are metered by the timeline (0 W when idle).
-    const asleep = this.awake.reduce((a, x) => a + (x === 0 ? 1 : 0), 0);
+      else if (this.down[h] === 1) downPms++;
+      else asleep++;
+    }
+    // Sleeping hosts draw sleepPowerW; awake ones are metered by the timeline (0 W when idle);
+    // failed ones draw nothing.
     const sleepKWh = (asleep * this.options.sleepPowerW * this.options.stepSeconds) / 3.6e6;
     return {
       step: this.step,
       // CloudSim's active hosts: allocated MIPS > 0 (a PM holding only idle or ended VMs is off).
       activePms: m.activeHosts,
-      sleepingPms: this.hostCount - m.activeHosts,
+      sleepingPms: this.hostCount - m.activeHosts - downPms,
       overloadedPms: m.overloadedHosts,
       lowerBound: activePmLowerBound(cpuDemand, ramDemand, this.cpuCapDesc, this.ramCapDesc),
       migrations: this.stepMigrations,
@@ -470,10 +470,21 @@ export class Datacenter {
       cpuLostMi: m.cpuLostMi,
       activeCpuUtil: activeCap > 0 ? cpuDemand / activeCap : 0,
       hostShutdowns: m.shutdowns,
-      // Only controller outages run on this timeline: nothing is ever down.
-      ...(this.lifecycle
-        ? { lifecycle: { downPms: 0, downVms: 0, restarts: 0, arrivals: 0, departures: 0 } }
-        : {}),
+      ...this.lifecycleStats(downPms),
+    };
+  }
+
+  /** The step's lifecycle counts, in runs with events (trackLifecycle) only. */
+  private lifecycleStats(downPms: number): Pick<StepStats, 'lifecycle'> {
+    if (!this.lifecycle) return {};
+    return {
+      lifecycle: {
+        downPms,
+        downVms: this.downVms,
+        restarts: this.stepRestarts,
+        arrivals: this.stepArrivals,
+        departures: this.stepDepartures,
+      },
     };
   }
 }

@@ -165,8 +165,8 @@ describe('experiment CLI', () => {
       /^qossip: events file .*events-bad.json: invalid events\[1\]\.pms\.rack\.count: too small: expected number to be >=1\n$/,
     ],
     [
-      ['--events', 'experiments/scenarios/crash-10pct.json', '--profile', 'cloudsim'],
-      /^qossip: a crash event needs the default profile: .*\n$/,
+      ['--events', 'experiments/scenarios/vm-churn.json', '--profile', 'cloudsim'],
+      /^qossip: a vm-arrivals event needs the default profile: .*\n$/,
     ],
     [
       ['--pms', '10', '--events', 'experiments/scenarios/rack-down.json'],

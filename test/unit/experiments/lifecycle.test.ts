@@ -155,11 +155,12 @@ describe('a crash', () => {
     expect(stepsCsv(plain.rows).split('\n')[0]).toMatch(/,reward_in_count$/);
   });
 
-  it('is refused over Kafka and on the cloudsim profile, in one sentence, before any work', async () => {
+  it('is refused over Kafka, and VM churn on the cloudsim profile, in one sentence, before any work', async () => {
     const workload = makeWorkload(workloadRequest(testConfig()));
-    const cloudsim = resolveConfig(profileDefaults('cloudsim'), { pms: 8, lifecycle: events });
+    const churn = withDefaults([{ kind: 'vm-arrivals', step: 3, vms: { fraction: 0.2 } }]);
+    const cloudsim = resolveConfig(profileDefaults('cloudsim'), { pms: 8, lifecycle: churn });
     await expect(Simulation.create(cloudsim, workload)).rejects.toThrow(
-      "a crash event needs the default profile: the cloudsim profile's timeline has no host failures (controller outages run on both)",
+      'a vm-arrivals event needs the default profile: on the cloudsim profile VMs live as long as the trace says and the fleet is fixed (crashes, drains and controller outages run on both)',
     );
     // No broker listens there: the refusal comes before any connection is tried.
     const kafka = testConfig({
@@ -171,6 +172,35 @@ describe('a crash', () => {
       '--events runs only with --transport memory (node hosts cannot crash yet)',
     );
   });
+
+  it.each(['glap', 'lr-mmt'])(
+    'runs on the cloudsim profile (%s): VMs down until restarted, crashed hosts out of every count',
+    async (policy) => {
+      // Early, before consolidation has emptied the rack.
+      const crash = withDefaults([
+        { kind: 'crash', step: 2, pms: { rack: { first: 0, count: 20 } }, returnStep: 12 },
+      ]);
+      const config = resolveConfig(profileDefaults('cloudsim'), {
+        pms: 40,
+        steps: 20,
+        policy,
+        lifecycle: crash,
+      });
+      const a = await simulate(config, makeWorkload(workloadRequest(config)));
+      expect(a.stopReason).toBe('done'); // the conservation check passed
+      const life = a.summary.lifecycle!;
+      const down = a.rows[2]!.downVms!;
+      expect(down).toBeGreaterThan(0);
+      expect(a.rows[3]!.downVms).toBe(0); // restarted after one step's delay
+      expect(life.restarts).toBe(down);
+      expect(life.vmsDownAtEnd).toBe(0);
+      for (const row of a.rows.slice(2, 12)) {
+        expect(row.downPms).toBe(20);
+        expect(row.activePms + row.sleepingPms).toBe(20);
+      }
+      expect(a.rows[12]!.downPms).toBe(0);
+    },
+  );
 });
 
 describe('a controller outage', () => {

@@ -143,3 +143,50 @@ describe('named CloudSim behaviours', () => {
     }
   });
 });
+
+describe('a host failure on the CloudSim timeline (events)', () => {
+  it('a crashed host draws nothing and is no shutdown; its VM, down, asks nothing until restarted elsewhere', () => {
+    const dc = world({ lastStepCutAtLastMigration: false }); // step 2, the last, metered in full
+    dc.trackLifecycle();
+    dc.beginStep(0, util([0.4, 0.2]));
+    dc.endStep();
+    dc.beginStep(1, util([0.4, 0.2]));
+    expect(dc.crash(1)).toEqual([1]);
+    const down = dc.endStep();
+    const p = (mips: number) => cloudSimPowerW(G5, mips / CAP);
+    // Only host 0 and VM 0 run: 1000 MIPS for the whole step.
+    expect(down.energyKWh).toBeCloseTo((p(1000) * 300) / 3.6e6, 9);
+    expect(down.cpuRequestedMi).toBeCloseTo(1000 * 300, 6);
+    expect(down.activePms).toBe(1);
+    expect(down.sleepingPms).toBe(0);
+    expect(down.hostShutdowns).toBe(0);
+    expect(down.lifecycle).toEqual({
+      downPms: 1,
+      downVms: 1,
+      restarts: 0,
+      arrivals: 0,
+      departures: 0,
+    });
+    // Restarted on host 0 at the next step's start: it runs there for the whole step.
+    dc.beginStep(2, util([0.4, 0.2]));
+    dc.restart(1, 0);
+    const back = dc.endStep();
+    expect(back.energyKWh).toBeCloseTo((p(1100) * 300) / 3.6e6, 9);
+    expect(back.cpuRequestedMi).toBeCloseTo(1100 * 300, 6);
+    expect(back.lifecycle).toMatchObject({ downVms: 0, restarts: 1 });
+    expect(dc.vmsOn(0)).toBe(2);
+  });
+
+  it('a VM down does not end at zero demand (vmEndsAtZeroDemand): it is not running', () => {
+    const dc = world({}, [0.4, 0.2, 0]);
+    dc.beginStep(0, util([0.4, 0.2, 0]));
+    dc.endStep();
+    expect(dc.crash(1)).toEqual([1, 2]);
+    dc.beginStep(1, util([0.4, 0.2, 0]));
+    expect(dc.vmEnded[2]).toBe(0);
+    dc.endStep();
+    dc.restart(2, 0);
+    dc.beginStep(2, util([0.4, 0.2, 0]));
+    expect(dc.vmEnded[2]).toBe(1);
+  });
+});
