@@ -112,14 +112,16 @@ const RUN_SHAPE = {
       /** Fraction of a migrating VM's CPU lost while it migrates. */
       migrationCpuOverhead: unit.default(0.1),
       /**
-       * Energy of power-state transitions (src/model/datacenter.ts): a wake-up draws peak power
-       * for wakeSeconds, going to sleep idle power for sleepSeconds. Absent: instant and free.
-       * Optional, so configs without it are unchanged.
+       * Power-state transitions (src/model/datacenter.ts, protocols/consolidation.ts): a woken PM
+       * comes up after wakeSeconds (it hosts VMs only then) drawing peak power meanwhile; going
+       * to sleep draws idle power for sleepSeconds. Absent: instant and free. Optional, so
+       * configs without it are unchanged. Defaults: Linux's suspend-to-RAM resume, "about 3–5
+       * seconds" (Documentation/power/states.txt), its upper end, for both (README).
        */
       transitions: z
         .object({
-          wakeSeconds: z.number().min(0).max(3600),
-          sleepSeconds: z.number().min(0).max(3600),
+          wakeSeconds: z.number().min(0).max(3600).default(5),
+          sleepSeconds: z.number().min(0).max(3600).default(5),
         })
         .strict()
         .optional(),
@@ -158,7 +160,8 @@ const TAIL_SHAPE = {
    */
   lifecycle: LifecycleSchema.optional(),
   /** The consolidation exchange (protocols/consolidation-options.ts documents each key). */
-  protocol: ConsolidationOptionsSchema.prefault({}),
+  // wakeRounds follows from datacenter.transitions (world.ts), never set on its own.
+  protocol: ConsolidationOptionsSchema.omit({ wakeRounds: true }).prefault({}),
   output: z
     .object({
       /** Save the learnt tables of this many of the most active nodes (0: none). */

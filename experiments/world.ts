@@ -93,11 +93,21 @@ export function nodeRunSpec(
     pms: config.pms,
     policy: config.policy,
     policyOptions: policyOptions(config, policies),
-    protocol: config.protocol,
+    protocol: { ...config.protocol, wakeRounds: wakeRounds(config, world) },
     peerSampling: config.peerSampling,
     cyclon: config.cyclon,
     cpuCapMips: Array.from(dc.cpuCapMips),
     ramCapMb: Array.from(dc.ramCapMb),
     placement: Array.from(world.placement),
   };
+}
+
+/**
+ * Rounds a woken PM takes to come up: `transitions.wakeSeconds` in rounds of the step
+ * (stepSeconds ÷ roundsPerStep), rounded up; 0 without transitions (instant).
+ */
+function wakeRounds(config: ExperimentConfig, world: World): number {
+  const t = config.datacenter.transitions;
+  if (!t || t.wakeSeconds === 0) return 0;
+  return Math.ceil(t.wakeSeconds / (world.datacenter.options.stepSeconds / config.roundsPerStep));
 }

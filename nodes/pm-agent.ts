@@ -187,6 +187,8 @@ export class PmAgent implements Agent<Message> {
     c.cpuReservedMips = 0;
     c.ramReservedMb = 0;
     c.stuckRounds = 0;
+    c.upAtRound = 0;
+    c.pendingWake = null;
   }
 
   /** The PM is back (powered off and empty, or still on at the end of a drain): it takes VMs again. */
@@ -202,7 +204,7 @@ export class PmAgent implements Agent<Message> {
   admits(cpuMips: number, ramMb: number): boolean {
     const n = this.node;
     const c = this.consolidation;
-    if (n.asleep || n.draining) return false;
+    if (n.asleep || n.draining || c.upAtRound > 0) return false; // a PM coming up hosts nothing yet
     // The hypervisor's readings now (the node's sums are those of its last step start), plus a
     // VM in escrow on its way out: it still runs here until its recipient commits.
     let cpu = cpuMips + c.cpuReservedMips;

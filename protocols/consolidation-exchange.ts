@@ -114,6 +114,17 @@ export function onProbe(c: ConsolidationState, m: Message, out: Out): void {
     }
     n.asleep = false;
     out.woke();
+    if (c.options.wakeRounds > 0) {
+      c.upAtRound = n.round + c.options.wakeRounds; // powered on, not up yet: it answers then
+      c.pendingWake = m;
+      return;
+    }
+  }
+  if (c.upAtRound > 0) {
+    // Coming up: it can host nothing yet. The Wake it answers once up may arrive twice.
+    const w = c.pendingWake;
+    if (w === null || w.from !== m.from || w.seq !== m.seq) reply(n, out, m, MsgType.Decline);
+    return;
   }
   const busySending = c.out !== null && c.out.phase !== 'probing';
   if (isSenderAgainst(c, m)) {

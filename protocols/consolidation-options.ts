@@ -48,6 +48,11 @@ export const ConsolidationOptionsSchema = z
      * sender waking a sleeping PM). 0: offers are judged by πin alone.
      */
     rescueBelowCpu: z.number().min(0).max(1).default(0.8),
+    /**
+     * Rounds a woken PM takes to come up (experiments derive it from the datacenter's
+     * `transitions.wakeSeconds`): it answers the Wake, and hosts VMs, only then. 0: at once.
+     */
+    wakeRounds: int(0, 100_000).default(0),
   })
   .strict();
 

@@ -70,6 +70,10 @@ export interface ConsolidationState {
   ramReservedMb: number;
   /** Consecutive rounds ended overloaded. */
   stuckRounds: number;
+  /** Woken, still coming up (options.wakeRounds): the round it is up in; 0 when up. */
+  upAtRound: number;
+  /** The Wake a PM coming up answers once up. */
+  pendingWake: Message | null;
   out: OutSession | null;
   /** A completed sending session to continue (raised by onDone, taken by the continuation). */
   resume: OutSession | null;
@@ -96,6 +100,8 @@ export function createConsolidation(
     cpuReservedMips: 0,
     ramReservedMb: 0,
     stuckRounds: 0,
+    upAtRound: 0,
+    pendingWake: null,
     out: null,
     resume: null,
     reservations: new Map(),

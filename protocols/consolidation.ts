@@ -128,11 +128,26 @@ function onRoundStart(c: ConsolidationState, out: Out): void {
   const n = c.node;
   if (n.asleep) return;
   const round = n.round;
+  if (c.upAtRound > 0) {
+    if (round < c.upAtRound) {
+      out.held = true; // still coming up: no exchange, no shuffle
+      return;
+    }
+    c.upAtRound = 0;
+    const wake = c.pendingWake!;
+    c.pendingWake = null;
+    onProbe(c, wake, out); // up: answer the Wake now
+  }
   expireReservations(c, out);
   if ((round & 63) === 0) pruneRecords(c);
   const s = c.out;
   if (s !== null) {
-    if (round - s.sentRound < c.options.retryAfterRounds) {
+    // A woken PM answers only once up: its waker waits that much longer.
+    const patience =
+      s.phase === 'probing' && s.last.type === MsgType.Wake
+        ? c.options.retryAfterRounds + c.options.wakeRounds
+        : c.options.retryAfterRounds;
+    if (round - s.sentRound < patience) {
       out.held = true;
       return;
     }
@@ -197,7 +212,7 @@ function onRoundEnd(c: ConsolidationState, out: Out): void {
   const n = c.node;
   if (n.asleep) return;
   c.stuckRounds = isOverloaded(c) ? c.stuckRounds + 1 : 0;
-  if (n.vms.length === 0 && c.out === null && c.reservations.size === 0) {
+  if (n.vms.length === 0 && c.out === null && c.reservations.size === 0 && c.upAtRound === 0) {
     n.asleep = true;
     c.stuckRounds = 0;
     out.slept();

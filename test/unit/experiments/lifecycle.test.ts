@@ -307,28 +307,33 @@ describe('VM arrivals and departures', () => {
 });
 
 describe('power-state transitions', () => {
-  it('add peak power × wakeSeconds per wake and idle power × sleepSeconds per sleep to the energy', async () => {
+  it('add idle power × sleepSeconds per sleep to the energy', async () => {
     const over = { pms: 40, steps: 30, workload: 'synthetic:spikes' };
     const free = await run(over);
     const costly = await run({
       ...over,
       datacenter: { transitions: { wakeSeconds: 60, sleepSeconds: 10 } },
     });
-    // Energy only: the same decisions, migrations, sleeps and wakes.
+    // No peer wakes a sleeper here, so the wake-up time changes no decision: the same
+    // migrations, sleeps and wakes; only energy.
+    expect(free.summary.wakes).toBe(0);
     expect(costly.rows.map((r) => [r.migrations, r.sleeps, r.wakes])).toEqual(
       free.rows.map((r) => [r.migrations, r.sleeps, r.wakes]),
     );
-    // Exactly: each PM's wakes at its type's peak power, its sleeps at its idle power.
+    // Exactly: each PM's sleeps at its type's idle power.
     const types = free.datacenter.hosts;
     const joules = free.nodes.reduce(
-      (j, n) =>
-        j +
-        n.wakeCount * 60 * types[n.node]!.powerW[10]! +
-        n.sleepCount * 10 * types[n.node]!.powerW[0]!,
+      (j, n) => j + n.sleepCount * 10 * types[n.node]!.powerW[0]!,
       0,
     );
     expect(free.summary.sleeps).toBeGreaterThan(0);
     expect(costly.summary.energyKWh - free.summary.energyKWh).toBeCloseTo(joules / 3.6e6, 9);
+    // Defaults: Linux's suspend-to-RAM resume time, for both; the rounds follow from them.
+    const dflt = resolveConfig(profileDefaults('default'), { datacenter: { transitions: {} } });
+    expect(dflt.datacenter.transitions).toEqual({ wakeSeconds: 5, sleepSeconds: 5 });
+    expect(() =>
+      resolveConfig(profileDefaults('default'), { protocol: { wakeRounds: 2 } } as never),
+    ).toThrow(/protocol.*wakeRounds/);
     // The cloudsim profile keeps CloudSim's instant switching: refused, in one sentence.
     expect(() =>
       resolveConfig(profileDefaults('cloudsim'), {
@@ -337,6 +342,41 @@ describe('power-state transitions', () => {
     ).toThrow(
       "invalid datacenter.transitions: the cloudsim profile keeps CloudSim's instant, free power switching",
     );
+  });
+});
+
+describe('wake-up time (transitions.wakeSeconds)', () => {
+  it('a PM woken by a peer hosts nothing until it is up, wakeSeconds later in rounds', async () => {
+    // Stuck overloaded PMs wake sleepers after 2 rounds; 100 s is 3 rounds of 37.5 s.
+    const config = testConfig({
+      pms: 40,
+      steps: 60,
+      workload: 'synthetic:high',
+      protocol: { wakeAfterStuckRounds: 2 },
+      datacenter: { transitions: { wakeSeconds: 100, sleepSeconds: 5 } },
+    });
+    const sim = new Simulation(config, makeWorkload(workloadRequest(config)));
+    const wokenAt = new Map<number, number>();
+    let comingUp = 0;
+    for (let step = 0; step < config.steps; step++) {
+      sim.beginStep(step);
+      for (let r = 0; r < config.roundsPerStep; r++) {
+        await sim.runRound();
+        for (const a of sim.agents) {
+          const c = a!.consolidation;
+          if (c.upAtRound === 0) continue;
+          comingUp++;
+          if (!wokenAt.has(a!.id)) wokenAt.set(a!.id, c.upAtRound - 3);
+          expect(a!.node.vms).toEqual([]);
+          expect(c.reservations.size).toBe(0);
+          expect(sim.datacenter.awake[a!.id]).toBe(1); // powered (and drawing power) meanwhile
+          expect(c.upAtRound - sim.engine.round).toBeLessThanOrEqual(3);
+        }
+      }
+      sim.endStep();
+    }
+    expect(wokenAt.size).toBeGreaterThan(0);
+    expect(comingUp).toBeGreaterThan(wokenAt.size); // each one waited more than one round
   });
 });
 

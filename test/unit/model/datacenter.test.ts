@@ -66,6 +66,26 @@ describe('Datacenter.endStep', () => {
     expect(s.cpuRequestedMi).toBeCloseTo(3750 * 300, 9);
   });
 
+  it('charges power-state transitions: a wake at peak power for wakeSeconds, a sleep at idle power for sleepSeconds', () => {
+    const dc = new Datacenter(
+      [HOST_HP_ML110_G4, HOST_HP_ML110_G5],
+      [VM_TYPES[3]!],
+      Int32Array.from([0]),
+      { ...opts, transitions: { wakeSeconds: 5, sleepSeconds: 7 } },
+    );
+    dc.beginStep(0, Float64Array.from([0]));
+    const before = dc.endStep().energyKWh;
+    dc.beginStep(1, Float64Array.from([0]));
+    dc.onWake(1);
+    dc.onMigration(0, 0, 1);
+    dc.onSleep(0);
+    const s = dc.endStep();
+    const idleG5 = powerW(HOST_HP_ML110_G5, 0);
+    expect(before).toBeCloseTo((powerW(HOST_HP_ML110_G4, 0) * 300) / 3.6e6, 12);
+    const transitionJ = 5 * powerW(HOST_HP_ML110_G5, 1) + 7 * powerW(HOST_HP_ML110_G4, 0);
+    expect(s.energyKWh).toBeCloseTo((idleG5 * 300 + transitionJ) / 3.6e6, 12);
+  });
+
   it('refuses impossible events: they are bugs', () => {
     const dc = new Datacenter(
       [HOST_HP_ML110_G4, HOST_HP_ML110_G4],

@@ -252,6 +252,55 @@ describe('handlers as data', () => {
     expect(sends(fx)).toEqual(['Invite 2→0']);
   });
 
+  it('with wakeRounds, a woken PM powers on at once but answers the Wake, and hosts, only once up', () => {
+    const options = { ...PLAIN_PROTOCOL, wakeRounds: 2 };
+    const s = consolidationNode({
+      id: 2,
+      vms: [],
+      sensor,
+      options,
+      policy: new PolicyQLearning(new Rng(2), GREEDY_Q),
+      asleep: true,
+    });
+    s.node.round = 10;
+    const w = probe(0, 2, 1.1, 3, MsgFlag.Overloaded);
+    w.type = MsgType.Wake;
+    expect(step(CONSOLIDATION, s, w).map((e) => e.fx)).toEqual(['woke']); // powered on: no answer yet
+    expect(s.node.asleep).toBe(false);
+    expect(sends(step(CONSOLIDATION, s, w))).toEqual([]); // a copy of the Wake: still nothing
+    expect(sends(step(CONSOLIDATION, s, probe(5, 2, 0.5, 1)))).toEqual(['Decline 2→5']);
+    s.node.round = 11;
+    expect(step(CONSOLIDATION, s, ROUND_START)).toEqual([]); // still coming up: holds its round
+    expect(step(CONSOLIDATION, s, ROUND_END)).toEqual([]); // empty, but it does not sleep
+    expect(s.node.asleep).toBe(false);
+    s.node.round = 12;
+    expect(sends(step(CONSOLIDATION, s, ROUND_START))).toEqual(['Invite 2→0']); // up: answers
+    expect(s.upAtRound).toBe(0);
+
+    // The waker waits for it: its Wake session outlasts retryAfterRounds by wakeRounds.
+    const o = consolidationNode({
+      id: 0,
+      vms: [13, 11],
+      sensor,
+      options,
+      policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
+      cpuCapMips: 2500,
+      sampler: { ...towards(1), pickSleeper: () => 2 },
+    });
+    o.stuckRounds = options.wakeAfterStuckRounds;
+    o.node.round = 10;
+    step(CONSOLIDATION, o, ROUND_START);
+    expect(sends(step(CONSOLIDATION, o, ROUND_INITIATE))).toEqual(['Wake 0→2']);
+    for (const round of [11, 12]) {
+      o.node.round = round;
+      step(CONSOLIDATION, o, ROUND_START);
+      expect(o.out?.phase).toBe('probing');
+    }
+    o.node.round = 13;
+    step(CONSOLIDATION, o, ROUND_START);
+    expect(o.out).toBeNull(); // no answer within retryAfterRounds + wakeRounds: abandoned
+  });
+
   it('an overloaded PM that stays stuck wakes a sleeper it knows of', () => {
     const o = node(0, [13, 11], { cpuCapMips: 2500 }); // 2800 MIPS on 2500: overloaded
     o.stuckRounds = PLAIN_PROTOCOL.wakeAfterStuckRounds;
