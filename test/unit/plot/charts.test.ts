@@ -311,7 +311,7 @@ describe('learning charts', () => {
 });
 
 describe('the events timeline', () => {
-  it('draws active PMs and VMs down from steps.csv, with the schedule as rules; absent without events', () => {
+  it('draws active PMs, VMs down, migrations and SLATAH from steps.csv, with the schedule as rules; absent without events', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qossip-events-plot-'));
     const events = join(dir, 'events.json');
     writeFileSync(
@@ -319,6 +319,7 @@ describe('the events timeline', () => {
       JSON.stringify([
         { kind: 'crash', step: 10, pms: { rack: { first: 0, count: 6 } }, returnStep: 20 },
         { kind: 'controller-outage', step: 5, untilStep: 8 },
+        { kind: 'drain', step: 12, pms: { ids: [15] } },
       ]),
     );
     const out = join(dir, 'run');
@@ -347,11 +348,23 @@ describe('the events timeline', () => {
         label as string,
       ),
     ).toEqual(csvColumn(join(out, 'steps.csv'), 'active_pms'));
+    for (const [panel, column] of [
+      ['migrations', 'migrations'],
+      ['SLATAH', 'slatah'],
+    ] as const)
+      expect(
+        series(
+          lines.filter((x) => x.panel === panel),
+          label as string,
+        ),
+      ).toEqual(csvColumn(join(out, 'steps.csv'), column));
+    expect(spec.vconcat).toHaveLength(4);
     expect(csvColumn(join(out, 'steps.csv'), 'down_vms')[10]).toBeGreaterThan(0);
     expect(down!.layer[1]!.data.values).toEqual([
       { step: 5, event: 'controller down' },
       { step: 8, event: 'controller back' },
       { step: 10, event: 'crash' },
+      { step: 12, event: 'drain' },
       { step: 20, event: 'return' },
     ]);
     expect(chart(buildCharts(one), 'events')).toBeUndefined();
