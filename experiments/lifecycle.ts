@@ -11,12 +11,25 @@ import { invariant } from '../src/core/errors.ts';
 import type { Rng } from '../src/core/rng.ts';
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { LifecycleConfig, Schedule } from '../src/model/events.ts';
-import type { PmAgent } from '../nodes/pm-agent.ts';
-import { hypervisorVmArrived, hypervisorVmLeft, hypervisorWoke } from '../nodes/hypervisor.ts';
+import type { FleetOp } from '../nodes/fleet-ops.ts';
+
+/**
+ * The fleet as the scheduler sees it (experiments/fleet-view.ts): each PM's answers, from its
+ * hypervisor's report, and the ops the scheduler carries out on it, in order.
+ */
+export interface FleetView {
+  /** Whether PM `h`, awake, can take a VM of `cpuMips` and `ramMb` now (PmAgent.admits). */
+  admits(h: number, cpuMips: number, ramMb: number): boolean;
+  /** The VMs PM `h` runs now. */
+  vmsOf(h: number): readonly number[];
+  /** PM `h` holds nothing: no VM, no open exchange, no reservation. */
+  idle(h: number): boolean;
+  apply(op: FleetOp): void;
+}
 
 export interface LifecycleSink {
   datacenter: Datacenter;
-  agents: readonly (PmAgent | undefined)[];
+  fleet: FleetView;
   /** A sleeping PM was powered on for a restart or an evacuation. */
   woke(node: number): void;
   /** A VM was live-migrated off a draining PM. */
@@ -68,26 +81,26 @@ export class LifecycleRunner {
   beginStep(step: number): void {
     const dc = this.sink.datacenter;
     if (this.start) {
-      for (const h of this.start.absentPms) this.agent(h).crash();
+      for (const h of this.start.absentPms) this.op(['crash', h]);
       for (const vm of this.start.placeAtStart) this.queue.push({ vm, since: step, arrival: true });
       this.start = null;
     }
     for (const h of this.schedule.returns.get(step) ?? []) {
-      if (this.draining.delete(h)) this.agent(h).recover(); // back before it emptied: drain over
+      if (this.draining.delete(h)) this.op(['recover', h]); // back before it emptied: drain over
       if (dc.down[h] === 0) continue; // crashed twice and already back, or never down
       dc.recover(h);
-      this.agent(h).recover();
+      this.op(['recover', h]);
     }
     for (const h of this.schedule.crashes.get(step) ?? []) {
       if (dc.down[h] === 1) continue;
       for (const vm of dc.crash(h)) this.queue.push({ vm, since: step, arrival: false });
-      this.agent(h).crash();
+      this.op(['crash', h]);
       this.draining.delete(h);
     }
     for (const h of this.schedule.drains.get(step) ?? []) {
       if (dc.down[h] === 1 || this.draining.has(h)) continue;
       this.draining.set(h, step);
-      this.agent(h).drain();
+      this.op(['drain', h]);
     }
     const departing = this.schedule.departures.get(step);
     if (departing) {
@@ -107,19 +120,19 @@ export class LifecycleRunner {
   private evacuate(step: number): void {
     const dc = this.sink.datacenter;
     const awake = hostsWhere(dc, (h) => dc.awake[h] === 1);
+    const fleet = this.sink.fleet;
     for (const [h, from] of [...this.draining].sort((a, b) => a[0] - b[0])) {
-      const a = this.agent(h);
-      for (const vm of [...a.node.vms]) {
+      for (const vm of [...fleet.vmsOf(h)]) {
         const to = this.place(vm, awake, h);
         if (to < 0) break; // no room now: try again next step
-        hypervisorVmLeft(a, vm);
-        hypervisorVmArrived(this.agent(to), vm);
+        this.op(['left', h, vm]);
+        this.op(['arrived', to, vm]);
         this.sink.migrated(vm, h, to);
       }
-      if (!a.idle) continue;
+      if (!fleet.idle(h)) continue;
       const lost = dc.crash(h);
       invariant(lost.length === 0, () => `drained PM ${h} left with VMs ${lost.join(', ')}`);
-      a.crash();
+      this.op(['crash', h]);
       const i = awake.indexOf(h);
       if (i >= 0) awake.splice(i, 1);
       this.draining.delete(h);
@@ -144,7 +157,7 @@ export class LifecycleRunner {
       }
       if (q.arrival) dc.arrive(q.vm, h);
       else dc.restart(q.vm, h);
-      hypervisorVmArrived(this.agent(h), q.vm);
+      this.op(['arrived', h, q.vm]);
     }
     this.queue = left;
   }
@@ -165,7 +178,7 @@ export class LifecycleRunner {
       const j = i + this.rng.int(awake.length - i);
       swaps.push(j);
       [awake[i], awake[j]] = [awake[j]!, awake[i]!];
-      if (awake[i] !== except && this.agent(awake[i]!).admits(cpu, ram)) found = awake[i]!;
+      if (awake[i] !== except && this.sink.fleet.admits(awake[i]!, cpu, ram)) found = awake[i]!;
     }
     for (let i = swaps.length - 1; i >= 0; i--) {
       const j = swaps[i]!;
@@ -179,14 +192,14 @@ export class LifecycleRunner {
     );
     if (sleepers.length === 0) return -1;
     const h = sleepers[this.rng.int(sleepers.length)]!;
-    hypervisorWoke(this.agent(h));
+    this.op(['woke', h]);
     this.sink.woke(h);
     awake.splice(sortedIndex(awake, h), 0, h);
     return h;
   }
 
-  private agent(h: number): PmAgent {
-    return this.sink.agents[h]!;
+  private op(op: FleetOp): void {
+    this.sink.fleet.apply(op);
   }
 }
 

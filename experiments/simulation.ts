@@ -25,8 +25,19 @@ import type { Transport } from '../src/transport/transport.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
-import { buildAgents, buildAgentsInChunks, preparePolicy } from '../nodes/build-agents.ts';
-import { applyEvent, eventEffects, type EffectSink, type NodeEvent } from '../nodes/node-events.ts';
+import {
+  buildAgents,
+  buildAgentsInChunks,
+  preparePolicy,
+  type NodeRunSpec,
+} from '../nodes/build-agents.ts';
+import {
+  applyEvent,
+  eventEffects,
+  type EffectSink,
+  type NodeEvent,
+  type ObserverSink,
+} from '../nodes/node-events.ts';
 import { parseRange } from '../nodes/run-control.ts';
 import { KafkaDriver } from './kafka/driver.ts';
 import { chooseTopicLayout } from '../src/transport/kafka/topic-layout.ts';
@@ -35,6 +46,7 @@ import type { ExperimentConfig } from './config.ts';
 import { POLICIES } from './policies.ts';
 import { centralisedController, runControllerStep } from './centralised-runner.ts';
 import { LifecycleRunner } from './lifecycle.ts';
+import { Fleet } from './fleet-view.ts';
 import { buildWorld, nodeRunSpec, type World } from './world.ts';
 
 export { buildWorld, nodeRunSpec, policyOptions, type World } from './world.ts';
@@ -95,6 +107,10 @@ export class Simulation {
   private readonly controller: CentralisedController | null;
   /** The run's events (null without any). */
   readonly lifecycle: LifecycleRunner | null;
+  /** What every process builds its agents from (node hosts get it in the run's start record). */
+  readonly spec: NodeRunSpec;
+  /** The scheduler's view of the PMs, in runs with events. */
+  private fleet: Fleet | null = null;
 
   /**
    * Builds a run: awaits the policy's run-wide preparation (unless `prepared`, a previous run's,
@@ -137,10 +153,11 @@ export class Simulation {
     try {
       sim = new Simulation(config, workload, hooks, prepared, world, driver, true);
       await sim.buildDeferredAgents();
-      await driver.startRun(spec, {
+      await driver.startRun(sim.spec, {
         steps: Math.min(config.steps, workload.maxSteps),
         roundsPerStep: config.roundsPerStep,
         vmCount: workload.vmCount,
+        events: config.lifecycle !== undefined,
       });
       return sim;
     } catch (e) {
@@ -188,6 +205,9 @@ export class Simulation {
       rewarded: (node, role, r) => metrics.onReward(node, role, r),
       rejected: () => metrics.onInvalidMessage(),
       exchangeStarted: () => metrics.onExchangeStarted(),
+      status: (node, s) => {
+        if (this.fleet?.report(node, s) !== true) metrics.onInvalidMessage(); // not expected
+      },
     };
     let fx: EffectSink;
     let local: number[];
@@ -235,7 +255,9 @@ export class Simulation {
         : {}),
     };
     const policies = hooks.policies ?? POLICIES;
+    // After the withholding above: VMs that arrive later are on no PM.
     const spec = nodeRunSpec(config, world, policies);
+    this.spec = spec;
     if (deferAgents) {
       // Filled in place by buildDeferredAgents (the engine keeps this array).
       this.agents = new Array<PmAgent | undefined>(pms);
@@ -260,13 +282,14 @@ export class Simulation {
     this.controller = centralisedController(config, policies, spec.policyOptions, dc);
     if (events && schedule) {
       dc.trackLifecycle();
+      this.fleet = new Fleet(this.agents, dc, local, world.placement);
       this.lifecycle = new LifecycleRunner(
         schedule,
         events,
         new Rng(config.seed).fork('admission'),
         {
           datacenter: dc,
-          agents: this.agents,
+          fleet: this.fleet!,
           woke: (node) => this.observer.woke(node),
           migrated: (vm, from, to) => this.moved(vm, from, to, true),
         },
@@ -275,7 +298,7 @@ export class Simulation {
     } else this.lifecycle = null;
   }
 
-  private readonly observer: Omit<EffectSink, 'send'>;
+  private readonly observer: ObserverSink;
   /** The agents still to build, when the constructor deferred them (`Simulation.create`). */
   private deferred: (() => Promise<void>) | null = null;
 
@@ -350,9 +373,12 @@ export class Simulation {
       beginStep: async (step) => {
         this.setDemand(step);
         this.lifecycle?.beginStep(step);
-        await this.kafka?.beginStep(step, this.datacenter, this.workload);
+        const ops = this.fleet?.takeQueued() ?? [];
+        await this.kafka?.beginStep(step, this.datacenter, this.workload, ops);
         return true;
       },
+      // Over Kafka, node hosts report their PMs' statuses to the scheduler at a barrier of their own.
+      ...(this.kafka && this.lifecycle ? { afterRounds: () => this.transport.sync!() } : {}),
       controller: (step) => this.runController(step),
       afterRound: (stats) => this.metrics.onMessages(stats.messages),
       endStep: () => {
@@ -380,7 +406,7 @@ export class Simulation {
     const summary = this.metrics.summary(this.workload.vmCount);
     if (this.lifecycle) {
       let lost = 0;
-      for (const a of this.agents) lost += a?.lostWhileDown ?? 0;
+      for (let h = 0; h < this.config.pms; h++) lost += this.fleet!.lost(h);
       summary.lifecycle = lifecycleSummary(
         this.metrics.rows,
         this.lifecycle.schedule.crashSteps,
@@ -458,14 +484,10 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 const yieldThen = (stop: () => boolean) => async () => (await yieldToEventLoop(), stop());
 
 /**
- * Events run in one process. The cloudsim profile's timeline takes host failures and drains
- * (its VMs keep the trace's lifetimes), not joins nor VM arrivals and departures.
+ * The cloudsim profile's timeline takes host failures and drains (its VMs keep the trace's
+ * lifetimes), not joins nor VM arrivals and departures.
  */
 function checkLifecycleSupported(config: ExperimentConfig): void {
-  if (config.transport !== 'memory')
-    throw new ConfigError(
-      '--events runs only with --transport memory (node hosts cannot crash yet)',
-    );
   const unsupported = config.lifecycle!.events.find(
     (e) => e.kind === 'pm-join' || e.kind === 'vm-arrivals' || e.kind === 'vm-departures',
   );

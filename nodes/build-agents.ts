@@ -18,7 +18,6 @@ import { CyclonOptionsSchema, PeerSamplingCyclon } from '../protocols/peer-sampl
 import { PmAgent, type Trainer } from './pm-agent.ts';
 import { trainLocally } from '../protocols/glap-training.ts';
 
-const nat = z.number().int().min(0);
 const amounts = z.array(z.number().min(0).max(1e12));
 
 /**
@@ -42,10 +41,14 @@ export const NodeRunSpecSchema = z
     /** Per node: CPU capacity in MIPS and RAM in MB. */
     cpuCapMips: amounts,
     ramCapMb: amounts,
-    /** Per VM: the host it starts on. */
-    placement: z.array(nat),
+    /** Per VM: the host it starts on; −1: none (it arrives later: events). */
+    placement: z.array(z.number().int().min(-1)),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.placement.every((h) => h < s.pms), {
+    message: 'a VM is placed on a PM the run does not have',
+    path: ['placement'],
+  });
 
 export type NodeRunSpec = z.output<typeof NodeRunSpecSchema>;
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Message } from '../protocols/messages.ts';
+import { PmStatusSchema, type PmStatus } from './fleet-ops.ts';
 
 /** Where a node's effects go: the transport, and the observers of node events. */
 export interface EffectSink {
@@ -21,13 +22,20 @@ export interface EffectSink {
   exchangeStarted(node: number): void;
 }
 
+/** What observers hear: the agents' effects but sends, and the hypervisors' step-end reports. */
+export type ObserverSink = Omit<EffectSink, 'send'> & {
+  /** PM `node`'s status at a step's end (runs with events over Kafka: nodes/fleet-ops.ts). */
+  status?(node: number, status: PmStatus): void;
+};
+
 export type NodeEvent =
   | { kind: 'migrated'; node: number; seq: number; vm: number; from: number }
   | { kind: 'slept'; node: number; seq: number }
   | { kind: 'woke'; node: number; seq: number }
   | { kind: 'rewarded'; node: number; seq: number; role: 'out' | 'in'; reward: number }
   | { kind: 'rejected'; node: number; seq: number }
-  | { kind: 'exchange'; node: number; seq: number };
+  | { kind: 'exchange'; node: number; seq: number }
+  | { kind: 'status'; node: number; seq: number; status: PmStatus };
 
 const base = { node: z.number().int().min(0), seq: z.number().int().min(0) };
 const EventSchema = z.discriminatedUnion('kind', [
@@ -47,6 +55,7 @@ const EventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('rejected'), ...base }),
   z.object({ kind: z.literal('exchange'), ...base }),
+  z.object({ kind: z.literal('status'), ...base, status: PmStatusSchema }),
 ]);
 
 export const eventCodec = {
@@ -62,7 +71,7 @@ export function eventEffects(
   send: (m: Message) => void,
   emit: (e: NodeEvent) => void,
   pms: number,
-): EffectSink {
+): EffectSink & { status(node: number, status: PmStatus): void } {
   const seq = new Uint32Array(pms);
   const next = (node: number) => seq[node]!++;
   return {
@@ -74,11 +83,12 @@ export function eventEffects(
       emit({ kind: 'rewarded', node, seq: next(node), role, reward }),
     rejected: (node) => emit({ kind: 'rejected', node, seq: next(node) }),
     exchangeStarted: (node) => emit({ kind: 'exchange', node, seq: next(node) }),
+    status: (node, status) => emit({ kind: 'status', node, seq: next(node), status }),
   };
 }
 
 /** Replays an event onto a sink (the observer side of `eventEffects`). */
-export function applyEvent(e: NodeEvent, fx: Omit<EffectSink, 'send'>): void {
+export function applyEvent(e: NodeEvent, fx: ObserverSink): void {
   switch (e.kind) {
     case 'migrated':
       return fx.migrated(e.vm, e.from, e.node);
@@ -92,5 +102,7 @@ export function applyEvent(e: NodeEvent, fx: Omit<EffectSink, 'send'>): void {
       return fx.rejected(e.node, null);
     case 'exchange':
       return fx.exchangeStarted(e.node);
+    case 'status':
+      return fx.status?.(e.node, e.status);
   }
 }

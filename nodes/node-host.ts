@@ -17,6 +17,7 @@ import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
 import { eventEffects, type NodeEvent } from './node-events.ts';
+import { applyFleetOp, opPm, statusOf } from './fleet-ops.ts';
 import {
   RunControl,
   makeKafkaTransport,
@@ -143,6 +144,10 @@ export class NodeHost {
         cpuMips: (vm: number) => this.cpuMips[vm]!,
         ramMb: (vm: number) => this.ramMb[vm]!,
         ended: (vm: number) => this.ended[vm] === true,
+        // Where PMs crash (events), a sender whose recipient went silent asks whether its VM
+        // still runs here. Over Kafka no message is lost but those to a crashed PM, and a
+        // recipient's commit travels with its Done: an unanswered Transfer never switched over.
+        ...(start.events ? { runsHere: () => true } : {}),
       };
       const fx = eventEffects(
         (m) => transport.send(m),
@@ -163,8 +168,21 @@ export class NodeHost {
           this.cpuMips = m.cpu;
           this.ramMb = m.ram;
           this.ended = m.ended;
+          for (const op of m.ops) {
+            const a = agents[opPm(op)];
+            if (a) applyFleetOp(a, op); // the scheduler's ops on this host's PMs, in order
+          }
           return true;
         },
+        // Runs with events: the PMs' statuses, for the driver's scheduler, at a barrier of their own.
+        ...(start.events
+          ? {
+              afterRounds: async () => {
+                for (const id of local) fx.status(id, statusOf(agents[id]!));
+                await transport.sync();
+              },
+            }
+          : {}),
         endStep: (step) => {
           if (step % 24 === 0) o.log?.(`step ${step + 1}/${start.steps}`);
         },

@@ -26,6 +26,7 @@ import {
 } from '../protocols/protocol.ts';
 import type { ConsolidationOptions } from '../protocols/consolidation-options.ts';
 import type { EffectSink } from './node-events.ts';
+import { admits, isIdle, statusOf } from './fleet-ops.ts';
 
 /** A PM agent's node, as built from its run spec (see nodes/build-agents.ts). */
 export interface PmAgentSpec extends PmNodeInit {
@@ -158,8 +159,7 @@ export class PmAgent implements Agent<Message> {
 
   /** Whether a draining PM may leave now: it holds no VM, and no exchange or reservation is open. */
   get idle(): boolean {
-    const c = this.consolidation;
-    return this.node.vms.length === 0 && c.out === null && c.reservations.size === 0;
+    return isIdle(statusOf(this));
   }
 
   /**
@@ -199,26 +199,33 @@ export class PmAgent implements Agent<Message> {
 
   /**
    * Whether this PM, awake, can take a VM of `cpuMips` and `ramMb` without overload, counting
-   * what it has reserved for incoming VMs (its answer to a scheduler restarting a VM).
+   * what it has reserved for incoming VMs (its answer to a scheduler restarting a VM). Its
+   * hypervisor's readings now: the node's sums are those of its last step start.
    */
   admits(cpuMips: number, ramMb: number): boolean {
     const n = this.node;
     const c = this.consolidation;
-    if (n.asleep || n.draining || c.upAtRound > 0) return false; // a PM coming up hosts nothing yet
-    // The hypervisor's readings now (the node's sums are those of its last step start), plus a
-    // VM in escrow on its way out: it still runs here until its recipient commits.
-    let cpu = cpuMips + c.cpuReservedMips;
-    let ram = ramMb + c.ramReservedMb;
-    for (const vm of n.vms) {
-      cpu += n.sensor.cpuMips(vm);
-      ram += n.sensor.ramMb(vm);
-    }
     const leaving = c.out?.phase === 'transferring' ? c.out : null;
-    if (leaving) {
-      cpu += leaving.vmCpuMips;
-      ram += leaving.vmRamMb;
-    }
-    return ram <= n.ramCapMb && cpu < n.cpuCapMips;
+    const s = {
+      vms: n.vms,
+      reservedCpu: c.cpuReservedMips,
+      reservedRam: c.ramReservedMb,
+      leavingCpu: leaving ? leaving.vmCpuMips : 0,
+      leavingRam: leaving ? leaving.vmRamMb : 0,
+      asleep: n.asleep,
+      draining: n.draining,
+      comingUp: c.upAtRound > 0,
+    };
+    const cap = { cpuMips: n.cpuCapMips, ramMb: n.ramCapMb };
+    const sensor = n.sensor;
+    return admits(
+      s,
+      cap,
+      (vm) => sensor.cpuMips(vm),
+      (vm) => sensor.ramMb(vm),
+      cpuMips,
+      ramMb,
+    );
   }
 
   private everyLayer(ev: NodeTick): void {

@@ -6,12 +6,14 @@
 import { z } from 'zod';
 import { hostSender, DRIVER_SENDER } from '../src/transport/kafka/record-auth.ts';
 import { NodeRunSpecSchema } from './build-agents.ts';
+import { FleetOpSchema } from './fleet-ops.ts';
 
 /**
  * Version of the control records; a peer of another version is refused with one sentence.
  * 2: every record signed (record-auth.ts), the start names the topic layout.
+ * 3: runs with events: step records carry the scheduler's ops, hosts report PM statuses.
  */
-export const RUN_PROTOCOL_VERSION = 2;
+export const RUN_PROTOCOL_VERSION = 3;
 
 /** Nodes [lo, hi], inclusive. */
 export type NodeRange = [number, number];
@@ -38,9 +40,21 @@ const ControlSchema = z.discriminatedUnion('k', [
     barrierTimeoutMs: z.number().int().min(1),
     /** Where node inboxes are (src/transport/kafka/topic-layout.ts). */
     layout: z.enum(['node', 'partitioned']),
+    /**
+     * A run with events: each host reports its PMs' statuses at every step's end, at a barrier
+     * of its own, and applies the ops of each step record (nodes/fleet-ops.ts).
+     */
+    events: z.boolean(),
   }),
-  /** Driver → hosts: step `s`'s vm-metrics are all published. */
-  z.object({ k: z.literal('step'), s: nat }),
+  /**
+   * Driver → hosts: step `s`'s vm-metrics are all published; `ops`: what the scheduler does to
+   * remote PMs at its start, in order (runs with events).
+   */
+  z.object({
+    k: z.literal('step'),
+    s: nat,
+    ops: z.array(FleetOpSchema).max(10_000_000).optional(),
+  }),
   /** Every process, at each barrier: messages it sent to each process, events, invalid records. */
   z.object({
     k: z.literal('phase'),

@@ -17,6 +17,7 @@ import { DRIVER_SENDER, hostSender, type RecordAuth } from '../src/transport/kaf
 import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
 import { eventCodec, type NodeEvent } from './node-events.ts';
+import type { FleetOp } from './fleet-ops.ts';
 import {
   RUN_PROTOCOL_VERSION,
   VmMetricsSchema,
@@ -74,12 +75,16 @@ export function makeKafkaTransport(
   });
 }
 
-/** One step's hypervisor readings, per VM: CPU in MIPS, RAM in MB, and whether it has ended. */
+/**
+ * One step's hypervisor readings, per VM: CPU in MIPS, RAM in MB, and whether it has ended; and
+ * what the scheduler does to remote PMs at its start (runs with events).
+ */
 export interface StepMetrics {
   cpu: number[];
   ram: number[];
   ended: boolean[];
   count: number;
+  ops: FleetOp[];
 }
 
 export interface RunControlOptions {
@@ -106,7 +111,8 @@ export class RunControl {
   private readonly arrivals: Arrivals;
   private readonly registered = new Map<string, string>();
   private start: StartRecord | null = null;
-  private readonly announced = new Set<number>();
+  /** Steps announced, with their ops. */
+  private readonly announced = new Map<number, FleetOp[]>();
   private readonly metrics = new Map<number, StepMetrics>();
   /** The step a host awaits next: metrics of earlier steps are late copies, of later ones early. */
   private nextStep = 0;
@@ -152,7 +158,7 @@ export class RunControl {
         else this.start = rec;
         break;
       case 'step':
-        if (rec.s >= this.nextStep) this.announced.add(rec.s);
+        if (rec.s >= this.nextStep) this.announced.set(rec.s, (rec.ops ?? []) as FleetOp[]);
         break;
       case 'end':
         this.ended = true;
@@ -200,7 +206,7 @@ export class RunControl {
     const { step, vm_id: vm, cpu_mips: cpu, ram_mb: ram, ended } = r.data;
     if (step < this.nextStep) return;
     let m = this.metrics.get(step);
-    if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], ended: [], count: 0 }));
+    if (!m) this.metrics.set(step, (m = { cpu: [], ram: [], ended: [], count: 0, ops: [] }));
     if (m.cpu[vm] === undefined) m.count++;
     m.cpu[vm] = cpu;
     m.ram[vm] = ram;
@@ -269,11 +275,13 @@ export class RunControl {
    * Driver: publishes a step's VM metrics records (experiments/kafka/vm-metrics.ts builds them, in
    * VmMetricsSchema's shape), then the step itself, in one batch.
    */
-  publishStep(step: number, metrics: readonly KafkaRecord[]): Promise<void> {
+  publishStep(step: number, metrics: readonly KafkaRecord[], ops: FleetOp[] = []): Promise<void> {
     const { auth } = this.o;
     const records = metrics.map((r) => ({ ...r, value: auth.seal(r.topic, r.value) }));
     const topic = this.topics.control;
-    records.push({ topic, value: auth.seal(topic, JSON.stringify({ k: 'step', s: step })) });
+    const rec: ControlRecord =
+      ops.length > 0 ? { k: 'step', s: step, ops } : { k: 'step', s: step };
+    records.push({ topic, value: auth.seal(topic, JSON.stringify(rec)) });
     return this.io.send(records);
   }
 
@@ -290,6 +298,7 @@ export class RunControl {
     );
     if (!ready()) return null;
     const m = this.metrics.get(step)!;
+    m.ops = this.announced.get(step)!;
     this.metrics.delete(step);
     this.announced.delete(step);
     this.nextStep = step + 1;

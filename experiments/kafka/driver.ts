@@ -14,6 +14,7 @@ import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.t
 import type { Datacenter } from '../../src/model/datacenter.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { NodeEvent } from '../../nodes/node-events.ts';
+import type { FleetOp } from '../../nodes/fleet-ops.ts';
 import {
   RunControl,
   makeKafkaTransport,
@@ -173,7 +174,7 @@ export class KafkaDriver {
   /** Waits for every remote range to register, then publishes the run spec. */
   async startRun(
     spec: NodeRunSpec,
-    meta: { steps: number; roundsPerStep: number; vmCount: number },
+    meta: { steps: number; roundsPerStep: number; vmCount: number; events: boolean },
   ): Promise<void> {
     const secret =
       (this.secret.file ? ` --secret-file ${this.secret.file}` : '') +
@@ -195,10 +196,13 @@ export class KafkaDriver {
     });
   }
 
-  /** Publishes the step's VM metrics (see vm-metrics.ts) and then the step itself. */
-  async beginStep(step: number, dc: Datacenter, workload: Workload): Promise<void> {
+  /**
+   * Publishes the step's VM metrics (see vm-metrics.ts), then the step itself with `ops`, the
+   * scheduler's ops on remote PMs (nodes/fleet-ops.ts).
+   */
+  async beginStep(step: number, dc: Datacenter, workload: Workload, ops: FleetOp[]): Promise<void> {
     this.metrics ??= new VmMetricsRecords(workload, this.transport.topics.vmMetrics);
-    await this.control.publishStep(step, this.metrics.at(step, dc));
+    await this.control.publishStep(step, this.metrics.at(step, dc), ops);
   }
 
   /** Ends the run for every node host (or aborts it with `failure`), then cleans up. */

@@ -26,6 +26,8 @@ export interface RunDriverHooks {
   controller?(step: number): void;
   /** After every round, with its statistics. */
   afterRound?(stats: RoundStats): void;
+  /** After the step's rounds, before it is measured: e.g. a barrier of the process's own. */
+  afterRounds?(step: number): Promise<void>;
   /** After the step's rounds: measure it. */
   endStep?(step: number): void;
   /**
@@ -77,6 +79,7 @@ export class RunDriver {
           const stats = await this.engine.runRound();
           hooks.afterRound?.(stats);
         }
+        await hooks.afterRounds?.(step);
         hooks.endStep?.(step);
         done++;
       }

@@ -211,6 +211,62 @@ describe('runs over Kafka (real broker)', () => {
     expect(kaf.nodes).toEqual(mem.nodes);
   }, 120_000);
 
+  it.each([
+    [
+      'default profile, glap: crash, return, drain, join, VM arrivals and departures',
+      { policy: 'glap' },
+      [
+        { kind: 'crash', step: 3, pms: { rack: { first: 15, count: 10 } }, returnStep: 6 },
+        { kind: 'drain', step: 4, pms: { ids: [2, 30] } },
+        { kind: 'vm-arrivals', step: 2, vms: { fraction: 0.2 } },
+        { kind: 'vm-departures', step: 7, vms: { fraction: 0.1 } },
+        { kind: 'pm-join', step: 5, pms: { ids: [38, 39] } },
+      ],
+    ],
+    [
+      'cloudsim profile, qlearning: crash, return, drain',
+      {
+        ...profileDefaults('cloudsim'),
+        policy: 'qlearning',
+        vms: 40,
+        workload: `planetlab:${PLANETLAB_DAY}`,
+      },
+      [
+        { kind: 'crash', step: 3, pms: { rack: { first: 15, count: 10 } }, returnStep: 6 },
+        { kind: 'drain', step: 4, pms: { ids: [2, 30] } },
+      ],
+    ],
+  ] as const)(
+    'events with a node host in another process (%s): the scheduler acts on remote PMs from their reports; identical to memory',
+    async (_what, over, events) => {
+      const runId = uniqueRun('twoproc-events');
+      const { file } = secretFile();
+      const exited = nodeHost(runId, file, 'node');
+      const base = {
+        ...over,
+        pms: 40,
+        steps: 10,
+        seed: 5,
+        lifecycle: { events: [...events], admissionSample: 8, restartDelaySteps: 1 },
+      } as ConfigOverrides;
+      const kaf = await run({
+        ...base,
+        ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file }),
+      });
+      const host = await exited;
+      expect(host.code, host.stderr).toBe(0);
+      expect(kaf.error).toBeUndefined();
+      const mem = await run(base);
+      // Remote PMs crashed, restarted VMs and were drained (nodes 20–39 are the host's).
+      expect(mem.summary.lifecycle!.restarts).toBeGreaterThan(0);
+      expect(mem.rows[3]!.downPms).toBeGreaterThanOrEqual(10);
+      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
+      expect(kaf.rows).toEqual(mem.rows);
+      expect(kaf.nodes).toEqual(mem.nodes);
+    },
+    120_000,
+  );
+
   it('10,000 PMs, 2 steps: the partitioned layout (the default at this size) is identical to memory', async () => {
     const base = { pms: 10_000, steps: 2, seed: 3 };
     const runId = uniqueRun('10k');
