@@ -1,11 +1,12 @@
 /**
  * Validation of messages arriving from outside the process (Kafka): schema, protocol version,
- * a type some protocol of the stack owns, and the payload that type always carries. Checked at
+ * a type some protocol of the stack owns, the payload that type always carries, and the owner's
+ * own check of that payload's layout (`Protocol.wellFormed`). Checked at
  * the edge, so handlers only ever see well-formed messages of their own union; anything else is
  * dropped and counted by the transport.
  */
 import { z } from 'zod';
-import { PROTOCOL_VERSION, type Message, type MsgTypeCode } from './messages.ts';
+import { PROTOCOL_VERSION, type Message } from './messages.ts';
 import type { Protocol } from './protocol.ts';
 
 const nat = z.number().int().min(0);
@@ -39,23 +40,24 @@ export interface MessageCodec {
 
 /** The codec of a stack: the message types its protocols own, with their payloads. */
 export function messageCodecFor(
-  stack: readonly Pick<Protocol<never>, 'types' | 'carries'>[],
+  stack: readonly Pick<Protocol<never>, 'types' | 'carries' | 'wellFormed'>[],
 ): MessageCodec {
-  const carries = new Map<number, 'vm' | 'peers' | 'data' | null>();
+  const owner = new Map<number, (typeof stack)[number]>();
   for (const p of stack)
     for (const t of p.types) {
-      if (carries.has(t)) throw new Error(`two protocols of the stack claim message type ${t}`);
-      carries.set(t, p.carries?.[t as MsgTypeCode] ?? null);
+      if (owner.has(t)) throw new Error(`two protocols of the stack claim message type ${t}`);
+      owner.set(t, p);
     }
   const codec: MessageCodec = {
     encode: (m) => m,
     decode(raw) {
       const r = WireSchema.safeParse(raw);
-      if (!r.success || !carries.has(r.data.type)) return null;
+      const p = r.success ? owner.get(r.data.type) : undefined;
+      if (p === undefined) return null;
       const m = r.data as Message;
-      const field = carries.get(m.type);
+      const field = p.carries?.[m.type];
       if (field === 'vm' ? m.vm < 0 : field ? m[field] === null : false) return null;
-      return m;
+      return p.wellFormed?.(m) === false ? null : m;
     },
   };
   return codec;

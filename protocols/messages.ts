@@ -9,7 +9,8 @@
  * small object; the per-protocol unions are views of it whose required fields the codec checks.
  */
 
-export const PROTOCOL_VERSION = 1;
+/** 2: GLAP's Merge and MergeReply carry table rows (1: the whole tables). */
+export const PROTOCOL_VERSION = 2;
 
 export const MsgType = {
   /** Initiator → peer: my load; let us decide who sends. */
@@ -42,7 +43,11 @@ export const MsgType = {
   ProfileRequest: 14,
   /** Reply to ProfileRequest; `data` = [cpuCapMips, ramCapMb, cpu0, ram0, cpu1, ram1, …]. */
   Profile: 15,
-  /** GLAP: my Q-tables (`data` = φout then φin); reply with yours, then we both keep the mean. */
+  /**
+   * GLAP: my Q-tables; reply with yours, then we both keep the mean. `data` = the rows not all
+   * zeros, in key order, each as [key, q0 … q80]: key = state for φout, 81 + state for φin; a
+   * row left out is zeros (q-table.ts `appendRows`, checked by `isTableRows`).
+   */
   Merge: 16,
   /** Reply to Merge with the recipient's tables as they were before averaging. */
   MergeReply: 17,

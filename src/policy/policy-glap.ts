@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
-import { QTABLE_SIZE } from './q-table.ts';
+import { PAIR_COUNT } from '../model/levels.ts';
 import { pairReward } from './rewards.ts';
 import type { DecisionInput, GlapLearner, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -106,17 +106,16 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
     this.q.observe(self);
   }
 
-  exportTables(): Float32Array {
-    const out = new Float32Array(QTABLE_SIZE * 2);
-    this.q.phiOut.exportInto(out, 0);
-    this.q.phiIn.exportInto(out, QTABLE_SIZE);
+  exportTables(): number[] {
+    const out: number[] = [];
+    this.q.phiOut.appendRows(out, 0);
+    this.q.phiIn.appendRows(out, PAIR_COUNT);
     return out;
   }
 
-  merge(theirs: Float32Array): void {
-    if (theirs.length !== QTABLE_SIZE * 2) return; // not a table pair: ignore
-    this.q.phiOut.averageWith(theirs, 0);
-    this.q.phiIn.averageWith(theirs, QTABLE_SIZE);
+  merge(theirs: readonly number[]): void {
+    this.q.phiOut.averageWithRows(theirs, 0);
+    this.q.phiIn.averageWithRows(theirs, PAIR_COUNT);
   }
 }
 

@@ -99,10 +99,13 @@ export interface GlapLearner {
    * (protocols/glap-training.ts).
    */
   readonly trainer: NodePolicy | null;
-  /** A copy of the tables to send: φout then φin, 81 × 81 each. */
-  exportTables(): Float32Array;
-  /** Averages the tables with a peer's (as sent by exportTables). */
-  merge(theirs: Float32Array): void;
+  /**
+   * A copy of the tables to send, as rows (q-table.ts `appendRows`): φout's keyed by their state,
+   * φin's by 81 + their state.
+   */
+  exportTables(): number[];
+  /** Averages the tables with a peer's (as exportTables gives them; `isTableRows` holds). */
+  merge(theirs: readonly number[]): void;
 }
 
 export interface PolicyContext {
