@@ -288,7 +288,7 @@ export class PmAgent implements Agent<Message> {
           break;
         }
         case Fx.Merge:
-          policy.glap!.merge(ref[i] as readonly number[]);
+          policy.glap!.merge(ref[i] as Float32Array);
           break;
       }
     }

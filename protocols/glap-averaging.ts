@@ -6,7 +6,7 @@
  *     the initiator trains its tables by simulating consolidation with that peer, locally;
  *   Merge (the initiator's tables) → MergeReply (the peer's tables, as they were)
  *     both keep the element-wise mean: push-pull averaging, so the tables converge across PMs.
- * Tables travel as their rows that are not all zeros (q-table.ts `appendRows`), checked at the
+ * Tables travel as their rows that are not all zeros (q-table.ts `writeRows`), checked at the
  * edge by `wellFormed`.
  * The exchange's session is this protocol's state; training and averaging change the learner's
  * tables, so they are effects. A lost message just ends the exchange (the next period starts a
@@ -39,8 +39,8 @@ export interface GlapAveragingState {
 export type GlapMessage =
   | Msg<typeof MsgType.ProfileRequest>
   | Msg<typeof MsgType.Profile, 'data'>
-  | Msg<typeof MsgType.Merge, 'data'>
-  | Msg<typeof MsgType.MergeReply, 'data'>;
+  | Msg<typeof MsgType.Merge, 'rows'>
+  | Msg<typeof MsgType.MergeReply, 'rows'>;
 
 /** Raised after training on a peer's profile: send it the trained tables. */
 const TRAINED: NodeTick = tick(-32);
@@ -48,9 +48,9 @@ const TRAINED: NodeTick = tick(-32);
 export const GLAP_AVERAGING: Protocol<GlapAveragingState, GlapMessage> = {
   name: 'glap-averaging',
   types: [MsgType.ProfileRequest, MsgType.Profile, MsgType.Merge, MsgType.MergeReply],
-  carries: { [MsgType.Profile]: 'data', [MsgType.Merge]: 'data', [MsgType.MergeReply]: 'data' },
+  carries: { [MsgType.Profile]: 'data', [MsgType.Merge]: 'rows', [MsgType.MergeReply]: 'rows' },
   wellFormed: (m) =>
-    (m.type !== MsgType.Merge && m.type !== MsgType.MergeReply) || isTableRows(m.data!, 2),
+    (m.type !== MsgType.Merge && m.type !== MsgType.MergeReply) || isTableRows(m.rows!, 2),
   init: (ctx) =>
     ctx.policy.glap === undefined
       ? null
@@ -85,15 +85,15 @@ export const GLAP_AVERAGING: Protocol<GlapAveragingState, GlapMessage> = {
       }
       case MsgType.Merge: {
         const r = answer(n, ev, MsgType.MergeReply);
-        r.data = g.learner.exportTables(); // as they were, before averaging
+        r.rows = g.learner.exportTables(); // as they were, before averaging
         out.send(r);
-        out.merge(ev.data);
+        out.merge(ev.rows);
         return;
       }
       case MsgType.MergeReply: {
         const s = g.session;
         if (!s || s.peer !== ev.from || s.seq !== ev.re) return;
-        out.merge(ev.data);
+        out.merge(ev.rows);
         g.session = null;
         return;
       }
@@ -120,7 +120,7 @@ function sendTrained(g: GlapAveragingState, out: Out): void {
   const s = g.session;
   if (!s) return;
   const merge = message(MsgType.Merge, n.id, s.peer, nextSeq(n), s.seq);
-  merge.data = g.learner.exportTables();
+  merge.rows = g.learner.exportTables();
   s.seq = merge.seq;
   out.send(merge);
 }

@@ -1,9 +1,9 @@
 /**
  * Validation of messages arriving from outside the process (Kafka): schema, protocol version,
  * a type some protocol of the stack owns, the payload that type always carries, and the owner's
- * own check of that payload's layout (`Protocol.wellFormed`). Checked at
- * the edge, so handlers only ever see well-formed messages of their own union; anything else is
- * dropped and counted by the transport.
+ * check of that payload's layout (`Protocol.wellFormed`). Checked at the edge, so handlers only
+ * ever see well-formed messages of their own union; anything else is dropped and counted by the
+ * transport. `rows`, a Float32Array in memory, travels as plain numbers and is one again after.
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION, type Message } from './messages.ts';
@@ -11,6 +11,20 @@ import type { Protocol } from './protocol.ts';
 
 const nat = z.number().int().min(0);
 const amount = z.number().min(0).max(1e12);
+
+/** A float32 field: numbers on the wire, each exactly a float32 (as the sender held it). */
+const float32s = z
+  .array(z.number())
+  .max(1_000_000)
+  .transform((xs, ctx) => {
+    const f = Float32Array.from(xs);
+    for (let i = 0; i < xs.length; i++)
+      if (f[i] !== xs[i]) {
+        ctx.issues.push({ code: 'custom', message: 'not a float32', input: xs[i] });
+        return z.NEVER;
+      }
+    return f;
+  });
 
 const WireSchema = z
   .object({
@@ -29,6 +43,7 @@ const WireSchema = z
     flags: nat,
     peers: z.array(z.number().int().min(0)).max(100_000).nullable(),
     data: z.array(z.number()).max(1_000_000).nullable(),
+    rows: float32s.nullable(),
   })
   .strict();
 
@@ -49,7 +64,7 @@ export function messageCodecFor(
       owner.set(t, p);
     }
   const codec: MessageCodec = {
-    encode: (m) => m,
+    encode: (m) => (m.rows === null ? m : { ...m, rows: Array.from(m.rows) }),
     decode(raw) {
       const r = WireSchema.safeParse(raw);
       const p = r.success ? owner.get(r.data.type) : undefined;

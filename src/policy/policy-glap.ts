@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
 import { PAIR_COUNT } from '../model/levels.ts';
+import { ROW_STRIDE } from './q-table.ts';
 import { pairReward } from './rewards.ts';
 import type { DecisionInput, GlapLearner, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -106,14 +107,14 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
     this.q.observe(self);
   }
 
-  exportTables(): number[] {
-    const out: number[] = [];
-    this.q.phiOut.appendRows(out, 0);
-    this.q.phiIn.appendRows(out, PAIR_COUNT);
-    return out;
+  exportTables(): Float32Array {
+    const { phiOut, phiIn } = this.q;
+    // Room for every allocated row; a row all +0 is left out, so the end may go unused.
+    const out = new Float32Array((phiOut.allocatedRows() + phiIn.allocatedRows()) * ROW_STRIDE);
+    return out.subarray(0, phiIn.writeRows(out, phiOut.writeRows(out, 0, 0), PAIR_COUNT));
   }
 
-  merge(theirs: readonly number[]): void {
+  merge(theirs: Float32Array): void {
     this.q.phiOut.averageWithRows(theirs, 0);
     this.q.phiIn.averageWithRows(theirs, PAIR_COUNT);
   }

@@ -103,9 +103,9 @@ export interface GlapLearner {
    * A copy of the tables to send, as rows (q-table.ts `appendRows`): φout's keyed by their state,
    * φin's by 81 + their state.
    */
-  exportTables(): number[];
+  exportTables(): Float32Array;
   /** Averages the tables with a peer's (as exportTables gives them; `isTableRows` holds). */
-  merge(theirs: readonly number[]): void;
+  merge(theirs: Float32Array): void;
 }
 
 export interface PolicyContext {

@@ -9,7 +9,7 @@
  * in both, values are float32 in both and every operation rounds the same way, so the two modes
  * give the same numbers and the same decisions (test/unit/policy/q-table.test.ts).
  *
- * GLAP's averaging ships tables as rows (`appendRows`, `averageWithRows`, `isTableRows`): a PM
+ * GLAP's averaging ships tables as rows (`writeRows`, `averageWithRows`, `isTableRows`): a PM
  * visits a few states, so the rows not all +0 are a small part of the 81 × 81 values, and a row
  * left out averages exactly as the zeros it stands for.
  */
@@ -25,21 +25,18 @@ export const QTABLE_SIZE = PAIR_COUNT * PAIR_COUNT;
 export const ROW_STRIDE = PAIR_COUNT + 1;
 
 /**
- * Is `data` rows of `tables` tables as `appendRows` writes them: whole rows, keys integers below
- * tables × 81 in increasing order (so none twice), values float32 (finite, as a table holds
- * them)? What GLAP's averaging checks a peer's tables with at the edge.
+ * Is `data` rows of `tables` tables as `writeRows` writes them: whole rows, keys integers below
+ * tables × 81 in increasing order (so none twice), finite values? What GLAP's averaging checks a
+ * peer's tables with at the edge.
  */
-export function isTableRows(data: readonly number[], tables: number): boolean {
+export function isTableRows(data: Float32Array, tables: number): boolean {
   if (data.length % ROW_STRIDE !== 0) return false;
   let last = -1;
   for (let i = 0; i < data.length; i += ROW_STRIDE) {
     const key = data[i]!;
     if (!Number.isInteger(key) || key <= last || key >= tables * PAIR_COUNT) return false;
     last = key;
-    for (let a = i + 1; a < i + ROW_STRIDE; a++) {
-      const v = data[a]!;
-      if (!Number.isFinite(v) || Math.fround(v) !== v) return false;
-    }
+    for (let a = i + 1; a < i + ROW_STRIDE; a++) if (!Number.isFinite(data[a])) return false;
   }
   return true;
 }
@@ -123,28 +120,38 @@ export class QTable {
     return row[action]!;
   }
 
-  /**
-   * Appends each row that is not all +0 to `out` as its key (`keyBase` + state) and its 81 values,
-   * in state order: the rows layout GLAP's averaging sends. A row left out reads as +0 (an
-   * unwritten one), so the receiver's mean is the same as with the whole table; a row holding
-   * −0 is sent, since (−0 + −0) / 2 keeps the sign that (−0 + 0) / 2 would drop.
-   */
-  appendRows(out: number[], keyBase: number): void {
-    for (let s = 0; s < PAIR_COUNT; s++) {
-      const r = this.rows[s]!;
-      if (r === null || allPositiveZero(r)) continue;
-      out.push(keyBase + s);
-      for (let a = 0; a < PAIR_COUNT; a++) out.push(r[a]!);
-    }
+  /** Rows allocated (all 81 in a dense table): at most this many go out in `writeRows`. */
+  allocatedRows(): number {
+    let n = 0;
+    for (const r of this.rows) if (r !== null) n++;
+    return n;
   }
 
   /**
-   * Keeps the element-wise mean with a peer's table given as rows (`appendRows`; this table's are
+   * Writes each row that is not all +0 into `out` from `at`, as its key (`keyBase` + state) and
+   * its 81 values, in state order: the rows layout GLAP's averaging sends. Returns where it
+   * stopped. A row left out reads as +0 (an unwritten one), so the receiver's mean is the same as
+   * with the whole table; a row holding −0 is sent, since (−0 + −0) / 2 keeps the sign that
+   * (−0 + 0) / 2 would drop.
+   */
+  writeRows(out: Float32Array, at: number, keyBase: number): number {
+    for (let s = 0; s < PAIR_COUNT; s++) {
+      const r = this.rows[s]!;
+      if (r === null || allPositiveZero(r)) continue;
+      out[at] = keyBase + s;
+      out.set(r, at + 1);
+      at += ROW_STRIDE;
+    }
+    return at;
+  }
+
+  /**
+   * Keeps the element-wise mean with a peer's table given as rows (`writeRows`; this table's are
    * the keys `keyBase` .. `keyBase` + 80 of `theirs`, which `isTableRows` accepts), computed as
    * (mine + theirs) / 2 rounded to float32 in both modes, a row they left out counting as zeros,
    * as the whole-table mean did. A row zero on both sides stays unallocated.
    */
-  averageWithRows(theirs: readonly number[], keyBase: number): void {
+  averageWithRows(theirs: Float32Array, keyBase: number): void {
     let i = 0;
     while (i < theirs.length && theirs[i]! < keyBase) i += ROW_STRIDE;
     for (let s = 0; s < PAIR_COUNT; s++) {

@@ -35,7 +35,7 @@ export type Effect =
   | { fx: 'forget'; token: number }
   | { fx: 'observe'; state: number; cpuUtil: number; ramUtil: number }
   | { fx: 'train'; profiles: unknown }
-  | { fx: 'merge'; tables: readonly number[] }
+  | { fx: 'merge'; tables: Float32Array }
   | { fx: 'raise'; type: number };
 
 /** The effects in `out`, as data, in order; `out` is emptied. */
@@ -85,7 +85,7 @@ export function effectsOf(out: Out): Effect[] {
         list.push({ fx: 'train', profiles: ref });
         break;
       case Fx.Merge:
-        list.push({ fx: 'merge', tables: ref as readonly number[] });
+        list.push({ fx: 'merge', tables: ref as Float32Array });
         break;
     }
   }

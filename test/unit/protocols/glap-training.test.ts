@@ -48,7 +48,7 @@ function logged(q: PolicyQLearning, log: string[]): NodePolicy {
 const learnerOf = (trainer: NodePolicy, episodes = 1): GlapLearner => ({
   options: { periodRounds: 8, trainBelowLoad: 0.8, episodes },
   trainer,
-  exportTables: () => [],
+  exportTables: () => new Float32Array(0),
   merge() {},
 });
 
