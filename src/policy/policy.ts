@@ -100,7 +100,7 @@ export interface GlapLearner {
    */
   readonly trainer: NodePolicy | null;
   /**
-   * A copy of the tables to send, as rows (q-table.ts `appendRows`): φout's keyed by their state,
+   * A copy of the tables to send, as rows (q-table.ts `writeRows`): φout's keyed by their state,
    * φin's by 81 + their state.
    */
   exportTables(): Float32Array;
