@@ -54,6 +54,7 @@ export function copyOf(m: Message): Message {
   c.flags = m.flags;
   c.peers = m.peers;
   c.data = m.data;
+  c.rows = m.rows;
   return c;
 }
 

@@ -9,7 +9,8 @@
  * small object; the per-protocol unions are views of it whose required fields the codec checks.
  */
 
-export const PROTOCOL_VERSION = 1;
+/** 2: GLAP's Merge and MergeReply carry table rows in `rows` (1: the whole tables in `data`). */
+export const PROTOCOL_VERSION = 2;
 
 export const MsgType = {
   /** Initiator → peer: my load; let us decide who sends. */
@@ -42,7 +43,7 @@ export const MsgType = {
   ProfileRequest: 14,
   /** Reply to ProfileRequest; `data` = [cpuCapMips, ramCapMb, cpu0, ram0, cpu1, ram1, …]. */
   Profile: 15,
-  /** GLAP: my Q-tables (`data` = φout then φin); reply with yours, then we both keep the mean. */
+  /** GLAP: my Q-tables (`rows`); reply with yours, then we both keep the mean. */
   Merge: 16,
   /** Reply to Merge with the recipient's tables as they were before averaging. */
   MergeReply: 17,
@@ -86,15 +87,21 @@ export interface Message {
   flags: number;
   /** Shuffle / ShuffleReply: node ids of the view entries sent; null otherwise. */
   peers: number[] | null;
-  /** Profile / Merge / MergeReply: numeric payload (see the types); null otherwise. */
+  /** Profile: numeric payload (see the type); null otherwise. */
   data: number[] | null;
+  /**
+   * Merge / MergeReply: the sender's Q-tables as their rows that are not all zeros, in key order,
+   * each as [key, q0 … q80], key = state for φout, 81 + state for φin; a row left out is zeros
+   * (q-table.ts `writeRows`, checked by `isTableRows`). Float32 in memory, numbers on the wire.
+   */
+  rows: Float32Array | null;
 }
 
 /**
  * A message of type `T` as its owning protocol sees it: `Req` are the fields that type always
  * carries (non-null), which the codec checks at the edge and `message()` callers fill in.
  */
-export type Msg<T extends MsgTypeCode, Req extends 'peers' | 'data' = never> = Message & {
+export type Msg<T extends MsgTypeCode, Req extends 'peers' | 'data' | 'rows' = never> = Message & {
   readonly type: T;
 } & { [K in Req]: NonNullable<Message[K]> };
 
@@ -115,6 +122,7 @@ export function message(type: MsgTypeCode, from: number, to: number, seq: number
     flags: 0,
     peers: null,
     data: null,
+    rows: null,
   };
 }
 

@@ -69,7 +69,7 @@ export const Fx = {
   Observe: 10,
   /** GLAP: train locally on two profiles (ref: [self, neighbour] VmProfiles). */
   Train: 11,
-  /** GLAP: average the tables with a peer's (ref: its Float32Array). */
+  /** GLAP: average the tables with a peer's (ref: its `rows`, as the Merge carried them). */
   Merge: 12,
 } as const;
 
@@ -200,8 +200,8 @@ export class Out {
     this.push(Fx.Train, [self, neighbour]);
   }
 
-  merge(tables: Float32Array): void {
-    this.push(Fx.Merge, tables);
+  merge(rows: Float32Array): void {
+    this.push(Fx.Merge, rows);
   }
 
   raise(ev: NodeTick): void {
@@ -242,8 +242,13 @@ export interface Protocol<S, M extends Message = Message> {
   readonly name: string;
   /** The message types this protocol handles (its range of MsgType). */
   readonly types: readonly MsgTypeCode[];
-  /** The payload field a type always carries (checked at the edge): vm ≥ 0, or non-null peers / data. */
-  readonly carries?: Partial<Record<MsgTypeCode, 'vm' | 'peers' | 'data'>>;
+  /** The payload field a type always carries (checked at the edge): vm ≥ 0, or non-null peers / data / rows. */
+  readonly carries?: Partial<Record<MsgTypeCode, 'vm' | 'peers' | 'data' | 'rows'>>;
+  /**
+   * The rest of the edge check, for a payload whose layout its field's type does not say (GLAP's
+   * table rows): false drops the message. Called after `carries` holds, on this protocol's types.
+   */
+  wellFormed?(m: Message): boolean;
   /** This protocol's state on a node, or null when the node's stack does not run it. */
   init(ctx: StackContext): S | null;
   /**

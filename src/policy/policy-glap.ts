@@ -13,7 +13,8 @@
 import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
-import { QTABLE_SIZE } from './q-table.ts';
+import { PAIR_COUNT } from '../model/levels.ts';
+import { ROW_STRIDE } from './q-table.ts';
 import { pairReward } from './rewards.ts';
 import type { DecisionInput, GlapLearner, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -107,16 +108,15 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
   }
 
   exportTables(): Float32Array {
-    const out = new Float32Array(QTABLE_SIZE * 2);
-    this.q.phiOut.exportInto(out, 0);
-    this.q.phiIn.exportInto(out, QTABLE_SIZE);
-    return out;
+    const { phiOut, phiIn } = this.q;
+    // Room for every allocated row; a row all +0 is left out, so the end may go unused.
+    const out = new Float32Array((phiOut.allocatedRows() + phiIn.allocatedRows()) * ROW_STRIDE);
+    return out.subarray(0, phiIn.writeRows(out, phiOut.writeRows(out, 0, 0), PAIR_COUNT));
   }
 
   merge(theirs: Float32Array): void {
-    if (theirs.length !== QTABLE_SIZE * 2) return; // not a table pair: ignore
-    this.q.phiOut.averageWith(theirs, 0);
-    this.q.phiIn.averageWith(theirs, QTABLE_SIZE);
+    this.q.phiOut.averageWithRows(theirs, 0);
+    this.q.phiIn.averageWithRows(theirs, PAIR_COUNT);
   }
 }
 

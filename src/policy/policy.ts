@@ -99,9 +99,12 @@ export interface GlapLearner {
    * (protocols/glap-training.ts).
    */
   readonly trainer: NodePolicy | null;
-  /** A copy of the tables to send: φout then φin, 81 × 81 each. */
+  /**
+   * A copy of the tables to send, as rows (q-table.ts `writeRows`): φout's keyed by their state,
+   * φin's by 81 + their state.
+   */
   exportTables(): Float32Array;
-  /** Averages the tables with a peer's (as sent by exportTables). */
+  /** Averages the tables with a peer's (as exportTables gives them; `isTableRows` holds). */
   merge(theirs: Float32Array): void;
 }
 

@@ -8,6 +8,11 @@
  * PM visits a few of the 81 states, so sparse tables take ~1–3 KB. Unwritten entries read as 0
  * in both, values are float32 in both and every operation rounds the same way, so the two modes
  * give the same numbers and the same decisions (test/unit/policy/q-table.test.ts).
+ *
+ * GLAP's averaging ships tables as rows (`writeRows`, `averageWithRows`, `isTableRows`): only
+ * the states visited, by this PM or by those it averaged with, have rows that are not all +0
+ * (16 of 162 on the cloudsim PlanetLab day, 64 on the default one), and a row left out averages
+ * exactly as the zeros it stands for.
  */
 import { PAIR_COUNT } from '../model/levels.ts';
 
@@ -16,6 +21,25 @@ export type QTableMode = (typeof QTABLE_MODES)[number];
 
 /** Entries of one table. */
 export const QTABLE_SIZE = PAIR_COUNT * PAIR_COUNT;
+
+/** Numbers per row in the rows layout: its key (table × 81 + state), then its 81 values. */
+export const ROW_STRIDE = PAIR_COUNT + 1;
+
+/**
+ * Is `data` rows of `tables` tables as `writeRows` writes them: whole rows, keys integers below
+ * tables × 81 in increasing order (so none twice)? What GLAP's averaging checks a peer's tables
+ * with at the edge (the codec has checked that the values are finite float32s).
+ */
+export function isTableRows(data: Float32Array, tables: number): boolean {
+  if (data.length % ROW_STRIDE !== 0) return false;
+  let last = -1;
+  for (let i = 0; i < data.length; i += ROW_STRIDE) {
+    const key = data[i]!;
+    if (!Number.isInteger(key) || key <= last || key >= tables * PAIR_COUNT) return false;
+    last = key;
+  }
+  return true;
+}
 
 export class QTable {
   /** Row s holds Q(s, ·); null: never written, all zeros. Dense rows are views of one buffer. */
@@ -43,7 +67,10 @@ export class QTable {
   get values(): Float32Array {
     if (this.dense !== null) return this.dense;
     const out = new Float32Array(QTABLE_SIZE);
-    this.exportInto(out, 0);
+    for (let s = 0; s < PAIR_COUNT; s++) {
+      const r = this.rows[s]!;
+      if (r !== null) out.set(r, s * PAIR_COUNT);
+    }
     return out;
   }
 
@@ -93,28 +120,49 @@ export class QTable {
     return row[action]!;
   }
 
-  /** Writes all 81 × 81 values, row-major, into `out` from `offset`. */
-  exportInto(out: Float32Array, offset: number): void {
-    if (this.dense !== null) {
-      out.set(this.dense, offset);
-      return;
-    }
-    out.fill(0, offset, offset + QTABLE_SIZE);
-    for (let s = 0; s < PAIR_COUNT; s++) {
-      const r = this.rows[s]!;
-      if (r !== null) out.set(r, offset + s * PAIR_COUNT);
-    }
+  /** Rows allocated (all 81 in a dense table): at most this many go out in `writeRows`. */
+  allocatedRows(): number {
+    let n = 0;
+    for (const r of this.rows) if (r !== null) n++;
+    return n;
   }
 
   /**
-   * Keeps the element-wise mean with `theirs[offset .. offset + 81 × 81)` (GLAP's averaging),
-   * computed as (mine + theirs) / 2 rounded to float32 in both modes; a row zero on both sides
-   * stays unallocated.
+   * Writes each row that is not all +0 into `out` from `at`, as its key (`keyBase` + state) and
+   * its 81 values, in state order: the rows layout GLAP's averaging sends. Returns where it
+   * stopped. A row left out reads as +0 (an unwritten one), so the receiver's mean is the same as
+   * with the whole table; a row holding −0 is sent, since (−0 + −0) / 2 keeps the sign that
+   * (−0 + 0) / 2 would drop.
    */
-  averageWith(theirs: Float32Array, offset: number): void {
+  writeRows(out: Float32Array, at: number, keyBase: number): number {
     for (let s = 0; s < PAIR_COUNT; s++) {
-      const base = offset + s * PAIR_COUNT;
+      const r = this.rows[s]!;
+      if (r === null || allPositiveZero(r)) continue;
+      out[at] = keyBase + s;
+      out.set(r, at + 1);
+      at += ROW_STRIDE;
+    }
+    return at;
+  }
+
+  /**
+   * Keeps the element-wise mean with a peer's table given as rows (`writeRows`; this table's are
+   * the keys `keyBase` .. `keyBase` + 80 of `theirs`, which `isTableRows` accepts), computed as
+   * (mine + theirs) / 2 rounded to float32 in both modes, a row they left out counting as zeros,
+   * as the whole-table mean did. A row zero on both sides stays unallocated.
+   */
+  averageWithRows(theirs: Float32Array, keyBase: number): void {
+    let i = 0;
+    while (i < theirs.length && theirs[i]! < keyBase) i += ROW_STRIDE;
+    for (let s = 0; s < PAIR_COUNT; s++) {
       let r = this.rows[s]!;
+      if (i >= theirs.length || theirs[i] !== keyBase + s) {
+        // Their row is zeros: (mine + 0) / 2, which turns −0 into +0 as the whole-table mean did.
+        if (r !== null) for (let a = 0; a < PAIR_COUNT; a++) r[a] = (r[a]! + 0) / 2;
+        continue;
+      }
+      const base = i + 1;
+      i += ROW_STRIDE;
       if (r === null) {
         let zero = true;
         for (let a = 0; a < PAIR_COUNT; a++) if (theirs[base + a] !== 0) zero = false;
@@ -134,4 +182,13 @@ export class QTable {
     }
     return r;
   }
+}
+
+/** Is every entry of `r` +0 (not −0, which a row left out of the rows layout could not carry)? */
+function allPositiveZero(r: Float32Array): boolean {
+  for (let a = 0; a < PAIR_COUNT; a++) {
+    const v = r[a]!;
+    if (v !== 0 || 1 / v < 0) return false;
+  }
+  return true;
 }

@@ -113,7 +113,7 @@ describe('PmAgent', () => {
 });
 
 describe('message codec', () => {
-  const wire = (m: Message) => JSON.parse(JSON.stringify(m)) as unknown;
+  const wire = (m: Message) => JSON.parse(JSON.stringify(messageCodec.encode(m))) as unknown;
 
   it("accepts every stack protocol's messages with their payloads", () => {
     const shuffle = message(MsgType.Shuffle, 0, 1, 1);
@@ -121,7 +121,7 @@ describe('message codec', () => {
     const offer = message(MsgType.Offer, 0, 1, 2);
     offer.vm = 3;
     const merge = message(MsgType.Merge, 0, 1, 3);
-    merge.data = [1, 2];
+    merge.rows = Float32Array.from([86, ...new Array<number>(81).fill(0.25)]); // φin's row 5
     for (const m of [shuffle, offer, merge, message(MsgType.Probe, 0, 1, 4)])
       expect(messageCodec.decode(wire(m))).toEqual(m);
   });
@@ -132,7 +132,7 @@ describe('message codec', () => {
     expect(messageCodec.decode(wire(message(MsgType.Offer, 0, 1, 1)))).toBeNull(); // vm −1
     expect(messageCodec.decode(wire(message(MsgType.Profile, 0, 1, 1)))).toBeNull();
     const stale = message(MsgType.Probe, 0, 1, 1);
-    stale.v = 2;
+    stale.v = PROTOCOL_VERSION - 1;
     expect(messageCodec.decode(wire(stale))).toBeNull();
   });
 });

@@ -1,8 +1,11 @@
 /**
  * GlapAveraging's step as data: ProfileRequest → Profile (a train request, then the trained
- * tables) → Merge → MergeReply, after which both PMs hold the element-wise mean of their tables.
+ * tables) → Merge → MergeReply, after which both PMs hold the element-wise mean of their tables;
+ * the tables travel as rows, which give exactly the whole tables' mean, and the codec refuses
+ * malformed rows.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { GLAP_AVERAGING, type GlapAveragingState } from '../../../protocols/glap-averaging.ts';
 import { MSG_TYPE_NAMES, MsgType, message, type Message } from '../../../protocols/messages.ts';
 import { createPmNode, readDemand } from '../../../protocols/pm-node.ts';
@@ -12,6 +15,13 @@ import type { VmProfile } from '../../../src/policy/policy.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { GREEDY_Q, PLAIN_PROTOCOL } from '../../helpers/fixtures.ts';
 import { trainLocally } from '../../../protocols/glap-training.ts';
+import { messageCodecFor } from '../../../protocols/message-codec.ts';
+import {
+  QTABLE_MODES,
+  isTableRows,
+  type QTable,
+  type QTableMode,
+} from '../../../src/policy/q-table.ts';
 import { step, towards } from '../../helpers/protocol.ts';
 
 const CPU: Record<number, number> = { 1: 3000, 2: 1500, 3: 500 };
@@ -115,3 +125,128 @@ function createProfile(from: number, to: number, seq: number, re: number): Messa
   m.data = [4000, 4096, 1500, 0];
   return m;
 }
+
+describe('the tables as rows', () => {
+  /** The first entry where `x` and `y` differ bit for bit (−0 is not +0), or −1. */
+  const firstDiff = (x: Float32Array, y: Float32Array) => {
+    const [bx, by] = [x, y].map((v) => new Uint32Array(v.buffer, v.byteOffset, v.length));
+    return bx!.findIndex((b, e) => b !== by![e]);
+  };
+  const tablesOf = (p: PolicyGlap): QTable[] => [p.q.phiOut, p.q.phiIn];
+  /**
+   * Writes to one entry: table (φout 0, φin 1), state, action (often the first few, so that the
+   * peers' rows meet), value (zeros and −0 included).
+   */
+  const index = fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 80 }));
+  const write = fc.tuple(
+    fc.integer({ min: 0, max: 1 }),
+    index,
+    index,
+    fc.oneof(
+      fc.constantFrom(0, -0, 1e-45, -1e-45),
+      fc.float({ noNaN: true, noDefaultInfinity: true }),
+    ),
+  );
+  interface Peer {
+    mode: QTableMode;
+    writes: [number, number, number, number][];
+  }
+  const peer: fc.Arbitrary<Peer> = fc.record({
+    mode: fc.constantFrom(...QTABLE_MODES),
+    writes: fc.array(write, { maxLength: 60 }),
+  });
+  const NEGATIVE_ZERO: Peer = { mode: 'sparse', writes: [[0, 1, 2, -0]] };
+
+  it('an exchange leaves both PMs with the whole tables’ mean, and allocates the rows it did', () => {
+    fc.assert(
+      fc.property(peer, peer, (pa, pb) => {
+        const [a, b] = [pa, pb].map((o) => {
+          const p = new PolicyGlap(new Rng(1), { ...GREEDY_Q, tables: o.mode }, G({}));
+          for (const [t, s, act, q] of o.writes) tablesOf(p)[t]!.set(s, act, q);
+          return p;
+        });
+        const before = [a!, b!].map((p) => tablesOf(p).map((t) => t.values.slice()));
+        const written = [pa, pb].map((o) => new Set(o.writes.map(([t, s]) => t * 81 + s)));
+        const toB = a!.exportTables();
+        const toA = b!.exportTables();
+        expect(isTableRows(toB, 2) && isTableRows(toA, 2)).toBe(true);
+        b!.merge(toB);
+        a!.merge(toA);
+        for (const [i, p] of [a!, b!].entries())
+          for (const [t, table] of tablesOf(p).entries()) {
+            const [mine, theirs] = [before[i]![t]!, before[1 - i]![t]!];
+            // The whole-table mean as GLAP computed it before: (mine + theirs) / 2 into float32.
+            const mean = new Float32Array(81 * 81);
+            for (let e = 0; e < mean.length; e++) mean[e] = (mine[e]! + theirs[e]!) / 2;
+            expect(firstDiff(table.values, mean)).toBe(-1);
+            if ([pa, pb][i]!.mode === 'dense') continue;
+            // A row is held if it was written here or the peer's is not all zeros.
+            let rows = 0;
+            for (let s = 0; s < 81; s++)
+              if (
+                written[i]!.has(t * 81 + s) ||
+                theirs.subarray(s * 81, s * 81 + 81).some((v) => v !== 0)
+              )
+                rows++;
+            expect(table.bytes()).toBe(rows * 81 * 4);
+          }
+      }),
+      // −0 on both sides and nothing else: the mean keeps −0 only if that row is sent.
+      { examples: [[NEGATIVE_ZERO, NEGATIVE_ZERO]] },
+    );
+  });
+
+  const codec = messageCodecFor([GLAP_AVERAGING]);
+  const mergeWith = (rows: Float32Array | null) => {
+    const m = message(MsgType.Merge, 0, 1, 3);
+    m.rows = rows;
+    return m;
+  };
+  /** A Merge as it arrives from Kafka, with `rows` replaced by `numbers` as the wire has them. */
+  const arriving = (numbers: unknown): unknown => ({
+    ...(JSON.parse(JSON.stringify(codec.encode(mergeWith(new Float32Array(0))))) as object),
+    rows: numbers,
+  });
+  const row = (key: number, q = 0.5) => [key, ...new Array<number>(81).fill(q)];
+
+  it('the codec passes a PM’s rows across the wire unchanged', () => {
+    const p = new PolicyGlap(new Rng(1), GREEDY_Q, G({}));
+    p.q.phiOut.set(3, 4, 0.1);
+    p.q.phiIn.set(80, 0, -2.5);
+    const m = mergeWith(p.exportTables());
+    expect(m.rows!.length).toBe(2 * 82);
+    expect(codec.decode(JSON.parse(JSON.stringify(codec.encode(m))))).toEqual(m);
+    expect(codec.decode(arriving([]))).toEqual(mergeWith(new Float32Array(0)));
+  });
+
+  it('the codec refuses malformed rows', () => {
+    const malformed: [string, unknown][] = [
+      ['no rows', null],
+      ['the old layout', new Array<number>(2 * 81 * 81).fill(0)],
+      ['a partial row', row(0).slice(0, 81)],
+      ['a row and a bit', [...row(0), 1]],
+      ['a fractional key', row(1.5)],
+      ['a negative key', row(-1)],
+      ['a key past φin', row(162)],
+      ['a key twice', [...row(5), ...row(5)]],
+      ['keys out of order', [...row(7), ...row(5)]],
+      ['a value no float32 is', row(4, 0.1)],
+      ['a value past float32', row(4, 1e39)],
+      ['a string', [...row(4).slice(0, 81), '1']],
+      ['a null', [...row(4).slice(0, 81), null]],
+      ['not an array', { 0: 1 }],
+      ['oversized', new Array<number>(1_000_001).fill(0)],
+    ];
+    for (const [what, rows] of malformed) expect(codec.decode(arriving(rows)), what).toBeNull();
+  });
+
+  it('the codec never throws on garbled rows, and what it lets through is rows', () => {
+    const number = fc.oneof(fc.integer({ min: -2, max: 170 }), fc.double(), fc.float());
+    fc.assert(
+      fc.property(fc.array(number, { maxLength: 400 }), (rows) => {
+        const m = codec.decode(arriving(rows));
+        if (m !== null) expect(isTableRows(m.rows!, 2)).toBe(true);
+      }),
+    );
+  });
+});
