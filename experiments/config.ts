@@ -70,6 +70,11 @@ const RUN_SHAPE = {
       joinTimeoutMs: int(100, 3_600_000).default(60_000),
       /** Keep the run's topics afterwards. */
       keepTopics: z.boolean().default(false),
+      /**
+       * A node host silent at a barrier past barrierTimeoutMs is declared lost: its PMs crash
+       * and the run goes on without it (a run with events). Off: the run stops, naming it.
+       */
+      tolerateHostLoss: z.boolean().default(false),
       /** SASL login (the password stays in its file); absent: none. Optional, so configs without it are unchanged. */
       sasl: z
         .object({

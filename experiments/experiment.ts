@@ -107,6 +107,11 @@ async function main(argv: string[]): Promise<number> {
       describe: 'node ranges hosted by `npm run node-host` processes, e.g. 50-99 or 0-9,50-99',
     })
     .option('keep-topics', { type: 'boolean', describe: "keep the run's Kafka topics afterwards" })
+    .option('tolerate-host-loss', {
+      type: 'boolean',
+      describe:
+        'a node host that misses a barrier deadline is declared lost: its PMs crash and the run goes on',
+    })
     .option('topic-layout', {
       type: 'string',
       choices: ['node', 'partitioned'],
@@ -165,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
       run: args.run,
       remoteNodes: args['remote-nodes']?.split(',').map((r) => r.trim()),
       keepTopics: args['keep-topics'],
+      tolerateHostLoss: args['tolerate-host-loss'],
       secretFile: args['secret-file'],
       topicLayout: args['topic-layout'] as 'node' | 'partitioned' | undefined,
       ...kafkaSecurityOverrides(args, args.brokers === undefined && localBroker !== undefined),

@@ -45,6 +45,9 @@ export class LifecycleRunner {
   private readonly draining = new Map<number, number>();
   /** Drained PMs that left: the step their drain began, and the step they left. */
   readonly drainsDone: { pm: number; from: number; left: number }[] = [];
+  /** Crashes learnt of during the run (a node host lost), by step. */
+  private readonly lateCrashes = new Map<number, number[]>();
+  private readonly lateCrashSteps: { step: number; pms: number; returnStep: null }[] = [];
 
   constructor(
     readonly schedule: Schedule,
@@ -57,6 +60,17 @@ export class LifecycleRunner {
      */
     private start: { absentPms: readonly number[]; placeAtStart: readonly number[] } | null = null,
   ) {}
+
+  /** PMs that crash at the start of `step`, for good: their node host was lost. */
+  crashLater(step: number, pms: readonly number[]): void {
+    this.lateCrashes.set(step, [...(this.lateCrashes.get(step) ?? []), ...pms]);
+    this.lateCrashSteps.push({ step, pms: pms.length, returnStep: null });
+  }
+
+  /** Each crash's step, size and return (scheduled, then learnt of), for the per-crash metrics. */
+  crashSteps(): { step: number; pms: number; returnStep: number | null }[] {
+    return [...this.schedule.crashSteps, ...this.lateCrashSteps];
+  }
 
   /** Whether a centralised controller may decide at `step`. */
   controllerUp(step: number): boolean {
@@ -91,7 +105,9 @@ export class LifecycleRunner {
       dc.recover(h);
       this.op(['recover', h]);
     }
-    for (const h of this.schedule.crashes.get(step) ?? []) {
+    const crashing = this.schedule.crashes.get(step) ?? [];
+    const late = this.lateCrashes.get(step);
+    for (const h of late ? [...crashing, ...late] : crashing) {
       if (dc.down[h] === 1) continue;
       for (const vm of dc.crash(h)) this.queue.push({ vm, since: step, arrival: false });
       this.op(['crash', h]);

@@ -6,8 +6,8 @@
  */
 import { ConfigError, invariant } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
-import { resolveSchedule } from '../src/model/events.ts';
-import { lifecycleSummary } from '../src/metrics/lifecycle.ts';
+import { noScheduledEvents, resolveSchedule } from '../src/model/events.ts';
+import { lifecycleSummary, type HostLoss } from '../src/metrics/lifecycle.ts';
 import { CycleEngine } from '../src/engine/cycle-engine.ts';
 import { RunDriver } from '../src/engine/run-driver.ts';
 import { Datacenter } from '../src/model/datacenter.ts';
@@ -22,6 +22,7 @@ import {
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { TransportInMemory } from '../src/transport/transport-in-memory.ts';
 import type { Transport } from '../src/transport/transport.ts';
+import { TransportIsolating } from '../src/transport/transport-isolating.ts';
 import type { Workload } from '../src/workload/workload.ts';
 import type { Message } from '../protocols/messages.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
@@ -146,9 +147,15 @@ export class Simulation {
         security: readKafkaSecurity(k),
         secretFile: k.secretFile,
         layout: chooseTopicLayout(config.pms, k.topicLayout),
+        tolerateHostLoss: k.tolerateHostLoss,
       },
       config.pms,
       (events, invalid) => sim!.applyEvents(events, invalid),
+      ([lo, hi], barrier) =>
+        sim!.loseHost(
+          Array.from({ length: hi - lo + 1 }, (_, i) => lo + i),
+          barrier,
+        ),
     );
     try {
       sim = new Simulation(config, workload, hooks, prepared, world, driver, true);
@@ -157,7 +164,7 @@ export class Simulation {
         steps: Math.min(config.steps, workload.maxSteps),
         roundsPerStep: config.roundsPerStep,
         vmCount: workload.vmCount,
-        events: config.lifecycle !== undefined,
+        events: sim.lifecycle !== null,
       });
       return sim;
     } catch (e) {
@@ -209,6 +216,15 @@ export class Simulation {
         if (this.fleet?.report(node, s) !== true) metrics.onInvalidMessage(); // not expected
       },
     };
+    // A run that tolerates losing node hosts has events: the lost hosts' PMs crash.
+    const events =
+      config.lifecycle ??
+      (config.transport === 'kafka' && config.kafka.tolerateHostLoss
+        ? noScheduledEvents()
+        : undefined);
+    const schedule = events
+      ? resolveSchedule(events.events, pms, config.seed, workload.vmCount)
+      : null;
     let fx: EffectSink;
     let local: number[];
     if (kafka) {
@@ -222,15 +238,19 @@ export class Simulation {
       local = t.localNodes();
     } else {
       const inner = new TransportInMemory<Message>(pms);
-      const transport = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
-      this.transport = transport;
+      let transport: Transport<Message> = hooks.wrapTransport ? hooks.wrapTransport(inner) : inner;
       fx = { send: (m) => transport.send(m), ...this.observer };
+      if (schedule && schedule.hostLosses.length > 0) {
+        // Node hosts lost over Kafka, replayed: cut off, then crashed at the next step.
+        const cut = new TransportIsolating(transport, pms, schedule.hostLosses, (lost, b) =>
+          this.loseHost(lost, b),
+        );
+        transport = cut;
+        fx = { send: (m) => cut.send(m), ...unlessCutOff(this.observer, (n) => cut.isolated(n)) };
+      }
+      this.transport = transport;
       local = Array.from({ length: pms }, (_, i) => i);
     }
-    const events = config.lifecycle;
-    const schedule = events
-      ? resolveSchedule(events.events, pms, config.seed, workload.vmCount)
-      : null;
     // VMs that arrive later are in no PM at the start; nor are the VMs the initial placement put
     // on PMs that join later: the scheduler places those at step 0.
     const absentPms = new Set([...(schedule?.joins.values() ?? [])].flat());
@@ -301,6 +321,19 @@ export class Simulation {
   private readonly observer: ObserverSink;
   /** The agents still to build, when the constructor deferred them (`Simulation.create`). */
   private deferred: (() => Promise<void>) | null = null;
+
+  /**
+   * A node host was lost (over Kafka, or its replay in memory) at the current barrier: its PMs
+   * crash at the next step's start, for good.
+   */
+  loseHost(pms: readonly number[], barrier: number): void {
+    const step = this.datacenter.step;
+    this.lifecycle!.crashLater(step + 1, pms);
+    this.hostLosses.push({ barrier, step, firstPm: pms[0]!, lastPm: pms[pms.length - 1]! });
+  }
+
+  /** Node hosts lost during the run. */
+  private readonly hostLosses: HostLoss[] = [];
 
   /** Builds the deferred agents in chunks, yielding to the event loop between them. */
   private async buildDeferredAgents(): Promise<void> {
@@ -377,8 +410,9 @@ export class Simulation {
         await this.kafka?.beginStep(step, this.datacenter, this.workload, ops);
         return true;
       },
-      // Over Kafka, node hosts report their PMs' statuses to the scheduler at a barrier of their own.
-      ...(this.kafka && this.lifecycle ? { afterRounds: () => this.transport.sync!() } : {}),
+      // Node hosts report their PMs' statuses to the scheduler at a barrier of their own (in
+      // memory, a replay of a lost host counts it too).
+      ...(this.lifecycle ? { afterRounds: async () => this.transport.sync?.() } : {}),
       controller: (step) => this.runController(step),
       afterRound: (stats) => this.metrics.onMessages(stats.messages),
       endStep: () => {
@@ -409,10 +443,11 @@ export class Simulation {
       for (let h = 0; h < this.config.pms; h++) lost += this.fleet!.lost(h);
       summary.lifecycle = lifecycleSummary(
         this.metrics.rows,
-        this.lifecycle.schedule.crashSteps,
+        this.lifecycle.crashSteps(),
         this.workload.stepSeconds,
         lost,
         this.lifecycle.drainSummaries(),
+        this.hostLosses,
       );
     }
     return {
@@ -495,4 +530,17 @@ function checkLifecycleSupported(config: ExperimentConfig): void {
     throw new ConfigError(
       `a ${unsupported.kind} event needs the default profile: on the cloudsim profile VMs live as long as the trace says and the fleet is fixed (crashes, drains and controller outages run on both)`,
     );
+}
+
+/** `observer` deaf to the events of cut-off nodes (a lost host's: they never reach the driver). */
+function unlessCutOff(observer: ObserverSink, cut: (node: number) => boolean): ObserverSink {
+  return {
+    ...observer,
+    migrated: (vm, from, to) => cut(to) || observer.migrated(vm, from, to),
+    slept: (node) => cut(node) || observer.slept(node),
+    woke: (node) => cut(node) || observer.woke(node),
+    rewarded: (node, role, r) => cut(node) || observer.rewarded(node, role, r),
+    rejected: (node, m) => cut(node) || observer.rejected(node, m),
+    exchangeStarted: (node) => cut(node) || observer.exchangeStarted(node),
+  };
 }

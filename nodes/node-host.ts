@@ -95,7 +95,7 @@ export class NodeHost {
         (topic, value) => {
           if (topic === t.vmMetrics) control.receiveMetrics(value);
           else if (this.transport) this.transport.receive(topic, value);
-          else if (topic !== t.control || control.receiveRaw(value)?.k === 'phase') {
+          else if (topic !== t.control || isBarrierRecord(control.receiveRaw(value))) {
             // Bounded: records sent before the start are either a run's first barriers or noise.
             if (this.early.length < (o.maxEarlyRecords ?? 1_000_000))
               this.early.push([topic, value]);
@@ -198,4 +198,9 @@ export class NodeHost {
       await io.close();
     }
   }
+}
+
+/** A phase or lost record: the transport's, kept for it until it exists. */
+function isBarrierRecord(rec: ControlRecord | null): boolean {
+  return rec?.k === 'phase' || rec?.k === 'lost';
 }

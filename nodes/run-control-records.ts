@@ -64,6 +64,11 @@ const ControlSchema = z.discriminatedUnion('k', [
     events: nat,
     invalid: nat,
   }),
+  /**
+   * Driver → all: process `p` (a node host) missed barrier `b`'s deadline and is lost from `b`
+   * on (`--tolerate-host-loss`): nobody waits for it, and what it sent for `b` or later is dropped.
+   */
+  z.object({ k: z.literal('lost'), p: z.number().int().min(1), b: z.number().int().min(1) }),
   /** Driver → hosts: the run is complete. */
   z.object({ k: z.literal('end') }),
   /** Any process → all: the run failed, with one sentence. */

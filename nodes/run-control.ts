@@ -54,6 +54,7 @@ export function makeKafkaTransport(
   layout: TopicLayout,
   onControl: (rec: ControlRecord, sender: string, seq: number) => boolean,
   onEvents?: (events: NodeEvent[], invalid: number) => void,
+  loss?: { tolerate: boolean; onLost: (process: number, barrier: number) => void },
 ): TransportKafka<Message, NodeEvent, ControlRecord> {
   return new TransportKafka<Message, NodeEvent, ControlRecord>({
     io,
@@ -72,6 +73,7 @@ export function makeKafkaTransport(
     describeProcess: (p) =>
       p === 0 ? 'the experiment driver' : `node host ${p} (${rangeLabel(ranges[p]!)})`,
     ...(onEvents ? { onEvents } : {}),
+    ...(loss ? { tolerateHostLoss: loss.tolerate, onLost: loss.onLost } : {}),
   });
 }
 
@@ -173,7 +175,7 @@ export class RunControl {
 
   /**
    * A raw control record (a host reads the control topic before its transport exists): handled
-   * unless it is a phase record, which is returned for the transport; null when malformed.
+   * unless it is a barrier's (phase, lost), which is returned for the transport; null when malformed.
    */
   receiveRaw(value: string): ControlRecord | null {
     const opened = this.o.auth.open(this.topics.control, value);
@@ -182,7 +184,8 @@ export class RunControl {
       return null;
     }
     const rec = decodeControl(parse(opened.body));
-    if (rec === null || (rec.k !== 'phase' && !this.receive(rec, opened.sender, opened.seq))) {
+    const barrier = rec?.k === 'phase' || rec?.k === 'lost'; // the transport's
+    if (rec === null || (!barrier && !this.receive(rec, opened.sender, opened.seq))) {
       this.o.onInvalid?.();
       return null;
     }

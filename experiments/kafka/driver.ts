@@ -60,6 +60,8 @@ export interface KafkaDriverOptions {
   onNotice?: (line: string) => void;
   /** Where node inboxes are (topic-layout.ts). */
   layout: TopicLayout;
+  /** Declare a node host silent past a barrier's deadline lost, and go on (`--tolerate-host-loss`). */
+  tolerateHostLoss?: boolean;
 }
 
 /** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
@@ -100,6 +102,7 @@ export class KafkaDriver {
     o: KafkaDriverOptions,
     pms: number,
     onEvents: (events: NodeEvent[], invalid: number) => void,
+    onLost: (nodes: NodeRange, barrier: number) => void = () => {},
   ): Promise<KafkaDriver> {
     const ranges: NodeRange[] = [[-1, -1], ...o.remote];
     const hostOf = new Int32Array(pms);
@@ -147,6 +150,7 @@ export class KafkaDriver {
         o.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
         onEvents,
+        { tolerate: o.tolerateHostLoss ?? false, onLost: (p, b) => onLost(ranges[p]!, b) },
       );
       const t = transport.topics;
       const senders = sendersOf(ranges);

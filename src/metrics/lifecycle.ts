@@ -49,6 +49,18 @@ export interface LifecycleSummary {
   crashes: CrashEventSummary[];
   /** Drains: PMs named, PMs that left (emptied), and the steps the slowest of them took. */
   drains: { step: number; pms: number; left: number; slowestSteps: number | null }[];
+  /**
+   * Node hosts lost (over Kafka, or replayed): the barrier and step they were lost at, and
+   * their PMs (first to last), which crashed at the next step. Present only when there were any.
+   */
+  hostLosses?: HostLoss[];
+}
+
+export interface HostLoss {
+  barrier: number;
+  step: number;
+  firstPm: number;
+  lastPm: number;
 }
 
 /** Within this fraction of the ratio before the event counts as recovered. */
@@ -60,6 +72,7 @@ export function lifecycleSummary(
   stepSeconds: number,
   messagesLost: number,
   drains: readonly { step: number; pms: number; stepsToLeave: readonly number[] }[] = [],
+  hostLosses: readonly HostLoss[] = [],
 ): LifecycleSummary {
   const ratio = (r: LifecycleRow) => (r.lowerBound > 0 ? r.activePms / r.lowerBound : 0);
   const index = new Map(rows.map((r, i) => [r.step, i]));
@@ -121,5 +134,6 @@ export function lifecycleSummary(
         slatahHourAfter: active > 0 ? overloaded / active : 0,
       };
     }),
+    ...(hostLosses.length > 0 ? { hostLosses: [...hostLosses] } : {}),
   };
 }

@@ -76,7 +76,22 @@ const ControllerOutageSchema = z
     path: ['untilStep'],
   });
 
+/**
+ * A node host lost over Kafka (`--tolerate-host-loss`), as one process replays it: its PMs hear
+ * and say nothing from the run's barrier `barrier` on (counted as the Kafka transport counts
+ * them: every phase and every flush; what they sent or did since the barrier before is lost
+ * with them), and crash at the start of the step after the barrier's, for good.
+ */
+const HostLossSchema = z
+  .object({
+    kind: z.literal('host-loss'),
+    barrier: z.number().int().min(1).max(1e12),
+    pms: PmSetSchema,
+  })
+  .strict();
+
 export const EventSchema = z.discriminatedUnion('kind', [
+  HostLossSchema,
   CrashSchema,
   DrainSchema,
   PmJoinSchema,
@@ -102,6 +117,11 @@ export const LifecycleSchema = z
 
 export type LifecycleConfig = z.infer<typeof LifecycleSchema>;
 
+/** A lifecycle with no scheduled event and the default restart keys (events may still come). */
+export function noScheduledEvents(): LifecycleConfig {
+  return { events: [], ...LifecycleSchema.omit({ events: true }).parse({}) };
+}
+
 export type FleetEvent = z.infer<typeof EventSchema>;
 
 /** The schedule resolved against a fleet: what happens at each step start. */
@@ -120,6 +140,8 @@ export interface Schedule {
   readonly crashSteps: readonly { step: number; pms: number; returnStep: number | null }[];
   /** Whether the centralised controller is down at a step. */
   controllerDown(step: number): boolean;
+  /** Node hosts lost (`host-loss`): from which barrier their PMs are cut off. */
+  readonly hostLosses: readonly { barrier: number; pms: readonly number[] }[];
 }
 
 /**
@@ -142,6 +164,7 @@ export function resolveSchedule(
   const joins = new Map<number, number[]>();
   const crashSteps: { step: number; pms: number; returnStep: number | null }[] = [];
   const outages: [number, number][] = [];
+  const hostLosses: { barrier: number; pms: number[] }[] = [];
   const add = (m: Map<number, number[]>, at: number, ids: readonly number[]) => {
     const list = m.get(at) ?? [];
     m.set(
@@ -160,6 +183,10 @@ export function resolveSchedule(
       return;
     }
     const ids = membersOf(e.pms, pms, rng, `events[${i}].pms`, 'PM');
+    if (e.kind === 'host-loss') {
+      hostLosses.push({ barrier: e.barrier, pms: ids });
+      return;
+    }
     if (e.kind === 'pm-join') {
       // Absent from the start; at its step it comes in as a crashed PM returns.
       add(joins, e.step, ids);
@@ -187,6 +214,7 @@ export function resolveSchedule(
     departures,
     crashSteps,
     controllerDown: (s) => outages.some(([from, until]) => s >= from && s < until),
+    hostLosses,
   };
 }
 

@@ -50,6 +50,8 @@ export class BarrierLedger<M, E> {
   private readonly closedSeq: number[];
   /** Records kept for barriers not begun yet. */
   private future = 0;
+  /** Per process, the barrier from which it is lost (Infinity: not lost). */
+  private readonly lostFrom: number[];
 
   constructor(
     private readonly processes: number,
@@ -60,6 +62,32 @@ export class BarrierLedger<M, E> {
     private readonly describe: (p: number) => string,
   ) {
     this.closedSeq = new Array<number>(processes).fill(0);
+    this.lostFrom = new Array<number>(processes).fill(Infinity);
+  }
+
+  /**
+   * Process `p` is lost from barrier `b` on: no barrier from `b` waits for it, and what it filed
+   * for them is dropped (so are its later records). Throws when `b` has closed here already:
+   * this process kept records of `p` that the others are told to drop.
+   */
+  markLost(p: number, b: number): void {
+    if (b <= this.closed)
+      throw new UserError(
+        `${this.describe(p)} was declared lost at barrier ${b} over Kafka, which this process had already closed with its records`,
+      );
+    this.lostFrom[p] = Math.min(this.lostFrom[p]!, b);
+    for (const [pb, ph] of this.phases) {
+      if (pb < b) continue;
+      ph.anns.delete(p);
+      for (const box of [ph.msgs[p]!, ph.events[p]!] as Map<number, unknown>[]) {
+        if (pb > this.begun) this.future -= box.size;
+        box.clear();
+      }
+    }
+  }
+
+  private isLost(p: number, b: number): boolean {
+    return b >= this.lostFrom[p]!;
   }
 
   private phase(b: number): Phase<M, E> {
@@ -82,6 +110,7 @@ export class BarrierLedger<M, E> {
   file(kind: 'msgs' | 'events', b: number, p: number, seq: number, x: M | E): FileResult {
     const st = this.stale(b, p, seq);
     if (st) return st;
+    if (this.isLost(p, b)) return 'invalid';
     const ph = this.phase(b);
     const ann = ph.anns.get(p);
     if (ann && (seq < ann.lo || seq >= ann.hi)) return 'invalid';
@@ -103,7 +132,7 @@ export class BarrierLedger<M, E> {
     // An announcement of a closed barrier is a copy when it is that barrier's or an earlier one.
     const st = this.stale(b, a.p, seq - 1);
     if (st) return st;
-    if (a.sent.length !== this.processes) return 'invalid';
+    if (a.sent.length !== this.processes || this.isLost(a.p, b)) return 'invalid';
     const ph = this.phase(b);
     const had = ph.anns.get(a.p);
     if (had) return had.hi === seq ? 'duplicate' : 'invalid';
@@ -137,7 +166,9 @@ export class BarrierLedger<M, E> {
    */
   ready(b: number, withEvents: boolean): boolean {
     const ph = this.phases.get(b);
-    if (!ph || ph.anns.size < this.processes) return false;
+    let expected = 0;
+    for (let p = 0; p < this.processes; p++) if (!this.isLost(p, b)) expected++;
+    if (!ph || ph.anns.size < expected) return false;
     for (const [p, { a }] of ph.anns) {
       const checks: [number, number, string][] = [
         [ph.msgs[p]!.size, a.sent[this.self]!, 'messages'],
@@ -175,7 +206,7 @@ export class BarrierLedger<M, E> {
   silent(b: number): number[] {
     const anns = this.phases.get(b)?.anns;
     const out: number[] = [];
-    for (let p = 0; p < this.processes; p++) if (!anns?.has(p)) out.push(p);
+    for (let p = 0; p < this.processes; p++) if (!anns?.has(p) && !this.isLost(p, b)) out.push(p);
     return out;
   }
 }

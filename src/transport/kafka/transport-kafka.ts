@@ -51,6 +51,13 @@ export interface PhaseRecord {
   invalid: number;
 }
 
+/** Driver → all: process `p` is lost from barrier `b` on (`--tolerate-host-loss`). */
+export interface LostRecord {
+  k: 'lost';
+  p: number;
+  b: number;
+}
+
 export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   io: KafkaIo;
   /** Topic prefix of the run, e.g. `qossip.<run id>`. */
@@ -80,7 +87,7 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
    * Validates a control record (the run-control protocol's schemas, nodes/run-control.ts);
    * null for a malformed one, which is counted and dropped like a malformed message.
    */
-  decodeControl: (raw: unknown) => C | PhaseRecord | null;
+  decodeControl: (raw: unknown) => C | PhaseRecord | LostRecord | null;
   /**
    * Called with each authentic, valid control record that is not a barrier announcement (run
    * start, steps, end), its sender id and sequence number; returns false when that sender may not
@@ -89,6 +96,13 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   onControl?: (record: C, sender: string, seq: number) => boolean;
   /** Time source for barrier timeouts (default: the real clock). */
   clock?: Clock;
+  /**
+   * Driver: a node host still silent at a barrier's deadline is declared lost there (a `lost`
+   * record to all) instead of stopping the run; every process then stops waiting for it.
+   */
+  tolerateHostLoss?: boolean;
+  /** Told when a process is lost from barrier `b` on (every process hears it). */
+  onLost?: (process: number, barrier: number) => void;
 }
 
 export class TransportKafka<
@@ -109,6 +123,8 @@ export class TransportKafka<
   private curRecipients: number[] = [];
   private readonly arrivals: Arrivals;
   private failure: Error | null = null;
+  /** Lost processes, and the barrier each was lost at. */
+  private readonly lostAt = new Map<number, number>();
 
   constructor(private readonly o: TransportKafkaOptions<M, E, C>) {
     this.topics = runTopics(o.prefix);
@@ -201,6 +217,10 @@ export class TransportKafka<
         if (c?.k === 'phase') {
           const a = c as PhaseRecord;
           if (a.p === p) r = this.ledger.announce(a.b, a, seq);
+        } else if (c?.k === 'lost') {
+          // Only the driver declares a loss; a copy of one already heard changes nothing.
+          const l = c as LostRecord;
+          if (p === 0 && l.p < o.processCount) r = this.lose(l.p, l.b) ? 'kept' : 'duplicate';
         } else if (c !== null) {
           r = (o.onControl?.(c as C, sender, seq) ?? true) ? 'kept' : 'invalid';
         }
@@ -272,14 +292,33 @@ export class TransportKafka<
     this.sentTo = new Array(o.processCount).fill(0);
     await o.io.send(records);
 
-    await this.arrivals.until(
-      () => {
-        if (this.failure) throw this.failure;
-        return this.ledger.ready(b, o.process === 0) ? true : null;
-      },
-      o.barrierTimeoutMs,
-      () => new UserError(this.describeStall(b)),
-    );
+    for (;;) {
+      const waited = await this.arrivals
+        .until(
+          () => {
+            if (this.failure) throw this.failure;
+            return this.ledger.ready(b, o.process === 0) ? 'ready' : null;
+          },
+          o.barrierTimeoutMs,
+          () => new BarrierDeadline(),
+        )
+        .catch((e: unknown) => {
+          if (e instanceof BarrierDeadline) return 'deadline';
+          throw e;
+        });
+      if (waited === 'ready') break;
+      const silent = this.ledger.silent(b).filter((p) => p !== 0);
+      if (!o.tolerateHostLoss || silent.length === 0) throw new UserError(this.describeStall(b));
+      // Declared lost at this barrier: the others hear it from the control topic.
+      const control = this.topics.control;
+      await o.io.send(
+        silent.map((p) => {
+          const rec: LostRecord = { k: 'lost', p, b };
+          return { topic: control, value: o.auth.seal(control, JSON.stringify(rec)) };
+        }),
+      );
+      for (const p of silent) this.lose(p, b);
+    }
 
     const closed = this.ledger.close(b);
     let total = 0;
@@ -294,6 +333,24 @@ export class TransportKafka<
       o.onEvents?.(closed.events, invalid);
     }
     return total;
+  }
+
+  /** Process `p` is lost from barrier `b` on; false when that was known already. */
+  private lose(p: number, b: number): boolean {
+    if (this.lostAt.has(p)) return false;
+    this.lostAt.set(p, b);
+    if (p === this.o.process) {
+      this.fail(
+        new UserError(
+          `the driver declared this node host lost at barrier ${b}: it missed the barrier's deadline`,
+        ),
+      );
+      return true;
+    }
+    this.ledger.markLost(p, b);
+    this.o.onLost?.(p, b);
+    this.arrivals.notify();
+    return true;
   }
 
   /** A barrier that delivers no messages (e.g. after round end, to flush events); a message sent is a bug. */
@@ -334,6 +391,9 @@ export class TransportKafka<
     this.fail(new InvariantError('the Kafka transport was closed'));
   }
 }
+
+/** A barrier's deadline passed (handled inside nextPhase: a loss, or the run's stop). */
+class BarrierDeadline extends Error {}
 
 function isIndex(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0;
