@@ -73,6 +73,11 @@ export function summaryTable(
         `${d.left} of ${plural(d.pms, 'PM')} emptied and left${slowest}`,
       ]);
     }
+    for (const l of life.hostLosses ?? [])
+      t.push([
+        `host lost at barrier ${l.barrier}`,
+        `PMs ${l.firstPm}–${l.lastPm}, in step ${l.step}; replayed by {"kind":"host-loss","barrier":${l.barrier},"pms":{"rack":{"first":${l.firstPm},"count":${l.lastPm - l.firstPm + 1}}}}`,
+      ]);
     for (const e of life.crashes) {
       const rec =
         e.recoverySteps === null

@@ -18,6 +18,7 @@ import type { FleetOp } from '../../nodes/fleet-ops.ts';
 import {
   RunControl,
   makeKafkaTransport,
+  rangeLabel,
   sendersOf,
   type ControlRecord,
   type NodeRange,
@@ -56,13 +57,17 @@ export interface KafkaDriverOptions {
    * node hosts to a file of the temporary directory when there are remote nodes.
    */
   secretFile?: string | undefined;
-  /** Told where node hosts find a fresh secret; default: a line on stderr. */
+  /** Told of notices (where node hosts find a fresh secret, a node host lost); default: a line on stderr. */
   onNotice?: (line: string) => void;
   /** Where node inboxes are (topic-layout.ts). */
   layout: TopicLayout;
   /** Declare a node host silent past a barrier's deadline lost, and go on (`--tolerate-host-loss`). */
   tolerateHostLoss?: boolean;
 }
+
+/** Where the driver's notices go: `onNotice`, else a line on stderr. */
+const notice = (o: KafkaDriverOptions) =>
+  o.onNotice ?? ((line: string) => process.stderr.write(`qossip: ${line}\n`));
 
 /** The run's secret, and the file node hosts read it from (`written`: made by this driver). */
 function runSecret(
@@ -74,9 +79,7 @@ function runSecret(
   if (o.remote.length === 0) return { secret };
   const file = defaultSecretFile(o.run);
   writeRunSecret(file, secret);
-  (o.onNotice ?? ((l) => process.stderr.write(`qossip: ${l}\n`)))(
-    `run ${o.run}: node hosts join with --secret-file ${file}`,
-  );
+  notice(o)(`run ${o.run}: node hosts join with --secret-file ${file}`);
   return { secret, file, written: true };
 }
 
@@ -150,7 +153,15 @@ export class KafkaDriver {
         o.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
         onEvents,
-        { tolerate: o.tolerateHostLoss ?? false, onLost: (p, b) => onLost(ranges[p]!, b) },
+        {
+          tolerate: o.tolerateHostLoss ?? false,
+          onLost: (p, b) => {
+            notice(o)(
+              `node host ${p} (${rangeLabel(ranges[p]!)}) missed barrier ${b}'s deadline: declared lost; its PMs crash at the next step and the run goes on`,
+            );
+            onLost(ranges[p]!, b);
+          },
+        },
       );
       const t = transport.topics;
       const senders = sendersOf(ranges);
