@@ -133,6 +133,8 @@ export class NodeHost {
         start.barrierTimeoutMs,
         start.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
+        undefined,
+        { tolerate: start.tolerateHostLoss, onLost: () => {} }, // the driver's world crashes them
       );
       this.transport = transport;
       transport.noteInvalid(this.earlyInvalid);

@@ -45,6 +45,8 @@ const ControlSchema = z.discriminatedUnion('k', [
      * of its own, and applies the ops of each step record (nodes/fleet-ops.ts).
      */
     events: z.boolean(),
+    /** `--tolerate-host-loss`: at a barrier's deadline hosts wait for the driver's verdict. */
+    tolerateHostLoss: z.boolean(),
   }),
   /**
    * Driver → hosts: step `s`'s vm-metrics are all published; `ops`: what the scheduler does to

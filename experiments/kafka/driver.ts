@@ -208,6 +208,7 @@ export class KafkaDriver {
       ranges: this.ranges,
       ...meta,
       barrierTimeoutMs: this.o.barrierTimeoutMs,
+      tolerateHostLoss: this.o.tolerateHostLoss ?? false,
     });
   }
 

@@ -97,8 +97,9 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
   /** Time source for barrier timeouts (default: the real clock). */
   clock?: Clock;
   /**
-   * Driver: a node host still silent at a barrier's deadline is declared lost there (a `lost`
-   * record to all) instead of stopping the run; every process then stops waiting for it.
+   * A node host still silent at a barrier's deadline is declared lost there by the driver (a
+   * `lost` record to all) instead of stopping the run; every process then stops waiting for it.
+   * Every process of the run must be given the same value.
    */
   tolerateHostLoss?: boolean;
   /** Told when a process is lost from barrier `b` on (every process hears it). */
@@ -292,6 +293,7 @@ export class TransportKafka<
     this.sentTo = new Array(o.processCount).fill(0);
     await o.io.send(records);
 
+    let verdictWaits = 0;
     for (;;) {
       const waited = await this.arrivals
         .until(
@@ -306,9 +308,18 @@ export class TransportKafka<
           if (e instanceof BarrierDeadline) return 'deadline';
           throw e;
         });
-      if (waited === 'ready') break;
-      const silent = this.ledger.silent(b).filter((p) => p !== 0);
-      if (!o.tolerateHostLoss || silent.length === 0) throw new UserError(this.describeStall(b));
+      // The driver's verdict may have come in as the deadline passed.
+      if (waited === 'ready' || this.ledger.ready(b, o.process === 0)) break;
+      const silent = this.ledger.silent(b);
+      // With host loss tolerated, only the driver decides: a node host that hears from the driver
+      // waits for its verdict (a few deadlines at most); one that does not, or any process where
+      // nobody is silent (records missing), stops as without the option.
+      if (!o.tolerateHostLoss || silent.length === 0 || silent.includes(0))
+        throw new UserError(this.describeStall(b));
+      if (o.process !== 0) {
+        if (++verdictWaits > VERDICT_DEADLINES) throw new UserError(this.describeStall(b));
+        continue;
+      }
       // Declared lost at this barrier: the others hear it from the control topic.
       const control = this.topics.control;
       await o.io.send(
@@ -391,6 +402,9 @@ export class TransportKafka<
     this.fail(new InvariantError('the Kafka transport was closed'));
   }
 }
+
+/** Deadlines a node host waits past a barrier's for the driver to declare a silent host lost. */
+const VERDICT_DEADLINES = 3;
 
 /** A barrier's deadline passed (handled inside nextPhase: a loss, or the run's stop). */
 class BarrierDeadline extends Error {}

@@ -131,6 +131,8 @@ describe('runs over Kafka (real broker)', () => {
     secret: string,
     layout: 'node' | 'partitioned',
     nodes = '20-39',
+    /** Kill the host (SIGKILL: no goodbye) once its log says this. */
+    killWhen?: string,
   ) {
     const host = spawn(
       process.execPath,
@@ -152,9 +154,12 @@ describe('runs over Kafka (real broker)', () => {
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
-    host.stderr.on('data', (d) => (stderr += d));
-    return new Promise<{ code: number | null; stderr: string }>((r) =>
-      host.on('exit', (code) => r({ code, stderr })),
+    host.stderr.on('data', (d) => {
+      stderr += d;
+      if (killWhen !== undefined && stderr.includes(killWhen)) host.kill('SIGKILL');
+    });
+    return new Promise<{ code: number | null; signal: string | null; stderr: string }>((r) =>
+      host.on('exit', (code, signal) => r({ code, signal, stderr })),
     );
   }
 
@@ -266,6 +271,68 @@ describe('runs over Kafka (real broker)', () => {
     },
     120_000,
   );
+
+  it('--tolerate-host-loss: a node host killed mid-run is declared lost; the run goes on and equals its replay in one process', async () => {
+    const runId = uniqueRun('host-loss');
+    const { file } = secretFile();
+    const survivor = nodeHost(runId, file, 'node', '10-19');
+    const killed = nodeHost(runId, file, 'node', '20-39', 'step 1/');
+    const base = { pms: 40, steps: 10, seed: 5, policy: 'qlearning' };
+    const kaf = await run({
+      ...base,
+      ...kafka(runId, {
+        remoteNodes: ['10-19', '20-39'],
+        secretFile: file,
+        barrierTimeoutMs: 10_000, // long enough that a loaded machine loses no live host
+        tolerateHostLoss: true,
+      }),
+    });
+    expect((await killed).signal).toBe('SIGKILL');
+    const host = await survivor;
+    expect(host.code, host.stderr).toBe(0);
+    expect(kaf.error).toBeUndefined();
+    const losses = kaf.summary.lifecycle!.hostLosses!;
+    expect(losses).toEqual([
+      { barrier: expect.any(Number), step: expect.any(Number), firstPm: 20, lastPm: 39 },
+    ]);
+    expect(kaf.rows[losses[0]!.step + 1]!.downPms).toBe(20);
+    expect(kaf.summary.lifecycle!.restarts).toBeGreaterThan(0);
+    // The same run in one process, with the loss as an event at the barrier it happened at.
+    const replay = await run({
+      ...base,
+      lifecycle: {
+        events: [
+          {
+            kind: 'host-loss',
+            barrier: losses[0]!.barrier,
+            pms: { rack: { first: 20, count: 20 } },
+          },
+        ],
+        admissionSample: 8,
+        restartDelaySteps: 1,
+      },
+    });
+    expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(replay.summary));
+    expect(kaf.rows).toEqual(replay.rows);
+    expect(kaf.nodes).toEqual(replay.nodes);
+  }, 120_000);
+
+  it('without --tolerate-host-loss a killed node host still stops the run, naming it', async () => {
+    const runId = uniqueRun('host-loss-off');
+    const { file } = secretFile();
+    const killed = nodeHost(runId, file, 'node', '20-39', 'step 1/');
+    const kaf = await run({
+      pms: 40,
+      steps: 10,
+      seed: 5,
+      ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file, barrierTimeoutMs: 4000 }),
+    });
+    expect((await killed).signal).toBe('SIGKILL');
+    expect(kaf.error).toMatch(
+      /^no word from node host 1 \(nodes 20–39\) at barrier \d+ within 4 s over Kafka$/,
+    );
+    expect(kaf.stopReason).toBe('error');
+  }, 120_000);
 
   it('10,000 PMs, 2 steps: the partitioned layout (the default at this size) is identical to memory', async () => {
     const base = { pms: 10_000, steps: 2, seed: 3 };

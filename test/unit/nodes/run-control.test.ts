@@ -36,7 +36,7 @@ const spec: NodeRunSpec = {
 
 const start = {
   k: 'start',
-  v: 2,
+  v: 3,
   spec,
   hostOf: [0, 1],
   ranges: [
@@ -48,6 +48,8 @@ const start = {
   vmCount: 3,
   barrierTimeoutMs: 30_000,
   layout: 'node',
+  events: false,
+  tolerateHostLoss: false,
 };
 
 /** A clock whose waits pass at once: time jumps forward by what was asked. */
@@ -84,18 +86,23 @@ function control(self = 'host-a') {
 describe('control records', () => {
   it('decodes every kind and rejects malformed ones', () => {
     const good = [
-      { k: 'register', v: 2, nodes: [5, 9], host: 'h:1' },
+      { k: 'register', v: 3, nodes: [5, 9], host: 'h:1' },
       start,
       { k: 'step', s: 4 },
+      { k: 'step', s: 5, ops: [['crash', 1], ['arrived', 0, 2], ['left', 1, 2]] },
       { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
+      { k: 'lost', p: 1, b: 7 },
       { k: 'end' },
       { k: 'abort', from: 'driver', message: 'boom' },
     ];
     for (const r of good) expect(decodeControl(r), r.k).toEqual(r);
     const bad = [
-      { k: 'register', v: 2, nodes: [5], host: 'h' },
+      { k: 'register', v: 3, nodes: [5], host: 'h' },
       { k: 'start', v: 1, spec: { ...spec, placement: [-1] } },
       { k: 'step', s: -1 },
+      { k: 'step', s: 5, ops: [['crash', 1, 2]] },
+      { k: 'step', s: 5, ops: [['explode', 1]] },
+      { k: 'lost', p: 0, b: 7 },
       { k: 'phase', b: 1, p: 0, sent: ['3'], events: 0, invalid: 0 },
       { k: 'abort', from: 'x' },
       { k: 'stop' },
@@ -122,7 +129,7 @@ describe('RunControl', () => {
         ram_mb: 613,
         ...(ended ? { ended } : {}),
       });
-    c.receiveRaw(signed({ k: 'step', s: 0 }));
+    c.receiveRaw(signed({ k: 'step', s: 0, ops: [['crash', 1]] }));
     c.receiveMetrics(metric(0, 250));
     const step = c.awaitStep(0, 2, 60_000, 'step 0');
     c.receiveMetrics(metric(1, 0, true)); // ended (cloudsim profile): the host's agent drops it
@@ -131,6 +138,7 @@ describe('RunControl', () => {
       ram: [613, 613],
       ended: [false, true],
       count: 2,
+      ops: [['crash', 1]], // the scheduler's, for this host's PMs
     });
   });
 
@@ -172,7 +180,7 @@ describe('RunControl', () => {
     expect(invalid()).toBe(7);
     const d = control('driver');
     // A register only from the host of that range.
-    d.c.receiveRaw(signed({ k: 'register', v: 2, nodes: [2, 2], host: 'h:2' }, hostAuth));
+    d.c.receiveRaw(signed({ k: 'register', v: 3, nodes: [2, 2], host: 'h:2' }, hostAuth));
     expect(d.invalid()).toBe(1);
     await expect(d.c.awaitHosts([[2, 2]], 1000, () => '')).rejects.toThrow('no node host');
   });
@@ -187,13 +195,13 @@ describe('RunControl', () => {
     const d = control('driver');
     d.c.receiveRaw(signed({ k: 'register', v: 1, nodes: [1, 1], host: 'old:7' }, hostAuth));
     await expect(d.c.awaitHosts([[1, 1]], 1000, () => '')).rejects.toThrow(
-      'old:7 speaks run protocol 1, the driver 2',
+      'old:7 speaks run protocol 1, the driver 3',
     );
   });
 
   it('the driver waits for every range to register and names the missing ones', async () => {
     const { c, sent } = control('driver');
-    c.receiveRaw(signed({ k: 'register', v: 2, nodes: [1, 1], host: 'h:1' }, hostAuth));
+    c.receiveRaw(signed({ k: 'register', v: 3, nodes: [1, 1], host: 'h:1' }, hostAuth));
     await c.awaitHosts([[1, 1]], 1000, () => '');
     await expect(
       c.awaitHosts(
