@@ -89,7 +89,15 @@ describe('control records', () => {
       { k: 'register', v: 3, nodes: [5, 9], host: 'h:1' },
       start,
       { k: 'step', s: 4 },
-      { k: 'step', s: 5, ops: [['crash', 1], ['arrived', 0, 2], ['left', 1, 2]] },
+      {
+        k: 'step',
+        s: 5,
+        ops: [
+          ['crash', 1],
+          ['arrived', 0, 2],
+          ['left', 1, 2],
+        ],
+      },
       { k: 'phase', b: 7, p: 1, sent: [3, 0], events: 2, invalid: 0 },
       { k: 'lost', p: 1, b: 7 },
       { k: 'end' },
