@@ -8,16 +8,16 @@
  */
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { PmAgent } from '../nodes/pm-agent.ts';
+import { applyFleetOp } from '../nodes/fleet-ops.ts';
 import {
   admits,
-  applyFleetOp,
   applyToStatus,
   initialStatus,
   isIdle,
   opPm,
   type FleetOp,
   type PmStatus,
-} from '../nodes/fleet-ops.ts';
+} from '../nodes/pm-status.ts';
 import type { FleetView } from './lifecycle.ts';
 
 export class Fleet implements FleetView {

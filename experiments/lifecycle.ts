@@ -11,7 +11,7 @@ import { invariant } from '../src/core/errors.ts';
 import type { Rng } from '../src/core/rng.ts';
 import type { Datacenter } from '../src/model/datacenter.ts';
 import type { LifecycleConfig, Schedule } from '../src/model/events.ts';
-import type { FleetOp } from '../nodes/fleet-ops.ts';
+import type { FleetOp } from '../nodes/pm-status.ts';
 
 /**
  * The fleet as the scheduler sees it (experiments/fleet-view.ts): each PM's answers, from its

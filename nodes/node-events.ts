@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Message } from '../protocols/messages.ts';
-import { PmStatusSchema, type PmStatus } from './fleet-ops.ts';
+import { PmStatusSchema, type PmStatus } from './pm-status.ts';
 
 /** Where a node's effects go: the transport, and the observers of node events. */
 export interface EffectSink {

@@ -17,7 +17,8 @@ import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
 import { eventEffects, type NodeEvent } from './node-events.ts';
-import { applyFleetOp, opPm, statusOf } from './fleet-ops.ts';
+import { applyFleetOp, statusOf } from './fleet-ops.ts';
+import { opPm } from './pm-status.ts';
 import {
   RunControl,
   makeKafkaTransport,

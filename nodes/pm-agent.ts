@@ -26,7 +26,7 @@ import {
 } from '../protocols/protocol.ts';
 import type { ConsolidationOptions } from '../protocols/consolidation-options.ts';
 import type { EffectSink } from './node-events.ts';
-import { admits, isIdle, statusOf } from './fleet-ops.ts';
+import { admits, isIdle } from './pm-status.ts';
 
 /** A PM agent's node, as built from its run spec (see nodes/build-agents.ts). */
 export interface PmAgentSpec extends PmNodeInit {
@@ -159,7 +159,12 @@ export class PmAgent implements Agent<Message> {
 
   /** Whether a draining PM may leave now: it holds no VM, and no exchange or reservation is open. */
   get idle(): boolean {
-    return isIdle(statusOf(this));
+    const c = this.consolidation;
+    return isIdle({
+      vms: this.node.vms,
+      session: c.out === null ? 'none' : 'open',
+      reservations: c.reservations.size,
+    });
   }
 
   /**

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { hostSender, DRIVER_SENDER } from '../src/transport/kafka/record-auth.ts';
 import { NodeRunSpecSchema } from './build-agents.ts';
-import { FleetOpSchema } from './fleet-ops.ts';
+import { FleetOpSchema } from './pm-status.ts';
 
 /**
  * Version of the control records; a peer of another version is refused with one sentence.

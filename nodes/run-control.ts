@@ -17,7 +17,7 @@ import { DRIVER_SENDER, hostSender, type RecordAuth } from '../src/transport/kaf
 import { messageCodec } from './protocol-stack.ts';
 import type { Message } from '../protocols/messages.ts';
 import { eventCodec, type NodeEvent } from './node-events.ts';
-import type { FleetOp } from './fleet-ops.ts';
+import type { FleetOp } from './pm-status.ts';
 import {
   RUN_PROTOCOL_VERSION,
   VmMetricsSchema,

@@ -14,7 +14,7 @@ import type { TransportKafka } from '../../src/transport/kafka/transport-kafka.t
 import type { Datacenter } from '../../src/model/datacenter.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { NodeEvent } from '../../nodes/node-events.ts';
-import type { FleetOp } from '../../nodes/fleet-ops.ts';
+import type { FleetOp } from '../../nodes/pm-status.ts';
 import {
   RunControl,
   makeKafkaTransport,

@@ -1,5 +1,15 @@
-/** What the broker-less Kafka transport tests share: their message and event, a clock, a codec. */
+/**
+ * What the broker-less Kafka transport tests share: their message and event, a clock, a codec,
+ * and a fake Kafka.
+ */
 import type { Clock } from '../../src/engine/clock.ts';
+import type { KafkaIo, KafkaRecord } from '../../src/transport/kafka/kafka-io.ts';
+import {
+  TransportKafka,
+  type TransportKafkaOptions,
+} from '../../src/transport/kafka/transport-kafka.ts';
+import { RecordAuth } from '../../src/transport/kafka/record-auth.ts';
+import { decodeControl, type ControlRecord } from '../../nodes/run-control.ts';
 
 export interface TestMsg {
   from: number;
@@ -21,3 +31,57 @@ export const passCodec = <T>() => ({
   encode: (x: T): unknown => x,
   decode: (raw: unknown) => raw as T,
 });
+
+/** A fake Kafka that delivers each record at once to every consumer of its topic; what was published. */
+export function instantKafka() {
+  const consumers: { topics: Set<string>; onRecord: (t: string, v: string) => void }[] = [];
+  const published: KafkaRecord[] = [];
+  const deliver = (r: KafkaRecord) => {
+    for (const c of consumers) if (c.topics.has(r.topic)) c.onRecord(r.topic, r.value);
+  };
+  const io = {
+    async send(records: readonly KafkaRecord[]) {
+      for (const r of records) {
+        published.push(r);
+        deliver(r);
+      }
+    },
+    async consume(topics: readonly string[], onRecord: (t: string, v: string) => void) {
+      consumers.push({ topics: new Set(topics), onRecord });
+    },
+  } as unknown as KafkaIo;
+  return { io, deliver, published };
+}
+
+/**
+ * One Kafka transport per sender (process p hosts the nodes `hostOf` gives it) on an instant fake
+ * Kafka, with the run's `secret`; `options(p)` adds to or overrides each one's options.
+ */
+export function processesOnFakeKafka(
+  secret: Buffer,
+  senders: readonly string[],
+  hostOf: Int32Array,
+  options: (p: number) => Partial<TransportKafkaOptions<TestMsg, TestEv, ControlRecord>>,
+) {
+  const kafka = instantKafka();
+  const auths = senders.map((s) => new RecordAuth(secret, s));
+  const ts = senders.map(
+    (_, p) =>
+      new TransportKafka<TestMsg, TestEv, ControlRecord>({
+        io: kafka.io,
+        auth: auths[p]!,
+        senders,
+        prefix: 'qossip.t',
+        process: p,
+        processCount: senders.length,
+        hostOf,
+        messageCodec: passCodec<TestMsg>(),
+        eventCodec: passCodec<TestEv>(),
+        decodeControl,
+        barrierTimeoutMs: 30_000,
+        clock: stillClock,
+        ...options(p),
+      }),
+  );
+  return { ts, auths, ...kafka };
+}

@@ -8,15 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
 import { BarrierLedger } from '../../../src/transport/kafka/barrier-ledger.ts';
-import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
 import type { Clock } from '../../../src/engine/clock.ts';
 import {
-  passCodec as codec,
+  processesOnFakeKafka,
   type TestEv as Ev,
   type TestMsg as Msg,
 } from '../../helpers/kafka-fakes.ts';
-import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
-import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
+import type { ControlRecord } from '../../../nodes/run-control.ts';
 
 const SECRET = Buffer.alloc(32, 9);
 /** Node i in process i. */
@@ -49,41 +47,15 @@ function handClock() {
 }
 
 function trio(tolerateHostLoss: boolean) {
-  const consumers: { topics: Set<string>; onRecord: (t: string, v: string) => void }[] = [];
-  const deliver = (r: KafkaRecord) => {
-    for (const c of consumers) if (c.topics.has(r.topic)) c.onRecord(r.topic, r.value);
-  };
-  const io = {
-    async send(records: readonly KafkaRecord[]) {
-      for (const r of records) deliver(r);
-    },
-    async consume(topics: readonly string[], onRecord: (t: string, v: string) => void) {
-      consumers.push({ topics: new Set(topics), onRecord });
-    },
-  } as unknown as KafkaIo;
   const { clock, advance } = handClock();
   const lost: string[] = [];
-  const auths = senders.map((s) => new RecordAuth(SECRET, s));
-  const ts = [0, 1, 2].map(
-    (p) =>
-      new TransportKafka<Msg, Ev, ControlRecord>({
-        io,
-        auth: auths[p]!,
-        senders,
-        prefix: 'qossip.t',
-        process: p,
-        processCount: 3,
-        hostOf,
-        messageCodec: codec<Msg>(),
-        eventCodec: codec<Ev>(),
-        decodeControl,
-        barrierTimeoutMs: 1000,
-        clock,
-        describeProcess: (q) => (q === 0 ? 'the driver' : `node host ${q}`),
-        tolerateHostLoss,
-        onLost: (q, b) => void lost.push(`${p} heard ${q} lost at ${b}`),
-      }),
-  );
+  const { ts, auths, deliver } = processesOnFakeKafka(SECRET, senders, hostOf, (p) => ({
+    barrierTimeoutMs: 1000,
+    clock,
+    describeProcess: (q) => (q === 0 ? 'the driver' : `node host ${q}`),
+    tolerateHostLoss,
+    onLost: (q, b) => void lost.push(`${p} heard ${q} lost at ${b}`),
+  }));
   return { ts, auths, deliver, advance, lost };
 }
 

@@ -6,15 +6,11 @@
  * barriers not begun stop the run with one sentence.
  */
 import { describe, expect, it } from 'vitest';
-import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
-import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
 import {
-  passCodec as codec,
-  stillClock as still,
+  processesOnFakeKafka,
   type TestEv as Ev,
   type TestMsg as Msg,
 } from '../../helpers/kafka-fakes.ts';
-import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
 import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
 
 const SECRET = Buffer.alloc(32, 5);
@@ -24,44 +20,12 @@ const senders = ['p0', 'p1'];
 
 /** Two processes on a fake Kafka that delivers each record at once, plus what was published. */
 function pair(maxFutureRecords?: number) {
-  const consumers: { topics: Set<string>; onRecord: (t: string, v: string) => void }[] = [];
-  const published: KafkaRecord[] = [];
-  const deliver = (r: KafkaRecord) => {
-    for (const c of consumers) if (c.topics.has(r.topic)) c.onRecord(r.topic, r.value);
-  };
-  const io = {
-    async send(records: readonly KafkaRecord[]) {
-      for (const r of records) {
-        published.push(r);
-        deliver(r);
-      }
-    },
-    async consume(topics: readonly string[], onRecord: (t: string, v: string) => void) {
-      consumers.push({ topics: new Set(topics), onRecord });
-    },
-  } as unknown as KafkaIo;
   const invalid: number[] = [];
-  const auths = senders.map((s) => new RecordAuth(SECRET, s));
-  const ts = [0, 1].map(
-    (p) =>
-      new TransportKafka<Msg, Ev, ControlRecord>({
-        io,
-        auth: auths[p]!,
-        senders,
-        prefix: 'qossip.t',
-        process: p,
-        processCount: 2,
-        hostOf,
-        messageCodec: codec<Msg>(),
-        eventCodec: codec<Ev>(),
-        decodeControl,
-        barrierTimeoutMs: 30_000,
-        clock: still,
-        ...(maxFutureRecords === undefined ? {} : { maxFutureRecords }),
-        ...(p === 0 ? { onEvents: (_e: Ev[], n: number) => void invalid.push(n) } : {}),
-      }),
-  );
-  return { ts, auths, deliver, published, invalid };
+  const fake = processesOnFakeKafka(SECRET, senders, hostOf, (p) => ({
+    ...(maxFutureRecords === undefined ? {} : { maxFutureRecords }),
+    ...(p === 0 ? { onEvents: (_e: Ev[], n: number) => void invalid.push(n) } : {}),
+  }));
+  return { ...fake, invalid };
 }
 
 const msg = (from: number, to: number, seq = 1): Msg => ({ from, to, seq, body: 7 });
