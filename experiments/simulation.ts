@@ -223,7 +223,7 @@ export class Simulation {
         ? noScheduledEvents()
         : undefined);
     const schedule = events
-      ? resolveSchedule(events.events, pms, config.seed, workload.vmCount)
+      ? resolveSchedule(events.events, pms, config.seed, workload.vmCount, workload.vmLifetimes?.())
       : null;
     let fx: EffectSink;
     let local: number[];
@@ -524,7 +524,11 @@ const yieldThen = (stop: () => boolean) => async () => (await yieldToEventLoop()
  */
 function checkLifecycleSupported(config: ExperimentConfig): void {
   const unsupported = config.lifecycle!.events.find(
-    (e) => e.kind === 'pm-join' || e.kind === 'vm-arrivals' || e.kind === 'vm-departures',
+    (e) =>
+      e.kind === 'pm-join' ||
+      e.kind === 'vm-arrivals' ||
+      e.kind === 'vm-departures' ||
+      e.kind === 'vm-lifetimes',
   );
   if (config.cloudsim && unsupported)
     throw new ConfigError(

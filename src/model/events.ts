@@ -10,6 +10,10 @@
 import { z } from 'zod';
 import { Rng } from '../core/rng.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { VmLifetimes } from '../workload/workload.ts';
+
+/** A step no run reaches. */
+const NEVER = 1_000_001;
 
 const step = z.number().int().min(0).max(1_000_000);
 
@@ -90,8 +94,15 @@ const HostLossSchema = z
   })
   .strict();
 
+/**
+ * Each VM lives from its trace's first non-empty sample to its last (Bitbrains traces): it
+ * arrives at the first (when after the start), and ends after the last (when before the end).
+ */
+const VmLifetimesSchema = z.object({ kind: z.literal('vm-lifetimes') }).strict();
+
 export const EventSchema = z.discriminatedUnion('kind', [
   HostLossSchema,
+  VmLifetimesSchema,
   CrashSchema,
   DrainSchema,
   PmJoinSchema,
@@ -154,6 +165,8 @@ export function resolveSchedule(
   pms: number,
   seed: number,
   vms = 0,
+  /** The workload's VM lifetimes, for a `vm-lifetimes` event (undefined: it has none). */
+  lifetimes?: VmLifetimes,
 ): Schedule {
   const rng = new Rng(seed).fork('events');
   const crashes = new Map<number, number[]>();
@@ -175,6 +188,20 @@ export function resolveSchedule(
   events.forEach((e, i) => {
     if (e.kind === 'controller-outage') {
       outages.push([e.step, e.untilStep]);
+      return;
+    }
+    if (e.kind === 'vm-lifetimes') {
+      if (!lifetimes)
+        throw new ConfigError(
+          `invalid events[${i}]: the workload says nothing of when its VMs run (a vm-lifetimes event needs a bitbrains:<dir> trace)`,
+        );
+      for (let vm = 0; vm < lifetimes.first.length; vm++) {
+        const first = lifetimes.first[vm]!;
+        // A VM with no non-empty sample never runs: it arrives after any run's end.
+        if (first !== 0) add(arrivals, first < 0 ? NEVER : first, [vm]);
+        const last = lifetimes.last[vm]!;
+        if (last >= 0) add(departures, last + 1, [vm]);
+      }
       return;
     }
     if (e.kind === 'vm-arrivals' || e.kind === 'vm-departures') {

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { TraceFormatError } from '../core/errors.ts';
 import { checkSameLength, listTraceFiles, readTraceLines } from './trace-file.ts';
-import type { Workload } from './workload.ts';
+import type { VmLifetimes, Workload } from './workload.ts';
 
 export interface BitbrainsOptions {
   /** Read at most this many VM files (the first ones in order). */
@@ -93,6 +93,20 @@ export class WorkloadBitbrains implements Workload {
 
   networkKBpsAt(step: number, out: Float64Array): void {
     this.read(this.net, step, out);
+  }
+
+  vmLifetimes(): VmLifetimes {
+    const n = this.maxSteps;
+    const first = new Int32Array(this.vmCount).fill(-1);
+    const last = new Int32Array(this.vmCount).fill(-1);
+    for (let vm = 0; vm < this.vmCount; vm++) {
+      for (let s = 0; s < n; s++) {
+        if (this.cpu[vm * n + s]! === 0 && this.ram[vm * n + s]! === 0) continue; // an empty sample
+        if (first[vm] === -1) first[vm] = s;
+        last[vm] = s;
+      }
+    }
+    return { first, last };
   }
 
   private read(data: Float32Array, step: number, out: Float64Array): void {

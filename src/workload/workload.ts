@@ -20,4 +20,14 @@ export interface Workload {
   ramUtilAt?(step: number, out: Float64Array): void;
   /** Traces with network (Bitbrains): each VM's network throughput at `step`, in KB/s (in + out). */
   networkKBpsAt?(step: number, out: Float64Array): void;
+  /**
+   * Traces that say when a VM runs (Bitbrains): per VM, the steps of its first and last non-empty
+   * sample (some CPU or memory in use); −1 for both when it has none.
+   */
+  vmLifetimes?(): VmLifetimes;
+}
+
+export interface VmLifetimes {
+  first: Int32Array;
+  last: Int32Array;
 }

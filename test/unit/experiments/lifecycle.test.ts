@@ -371,6 +371,29 @@ describe('wake-up time (transitions.wakeSeconds)', () => {
   });
 });
 
+describe('VM lifetimes from the trace (vm-lifetimes)', () => {
+  it('VMs arrive at their first non-empty sample and end after their last; refused without such a trace', () => {
+    const lifetimes = {
+      first: Int32Array.from([0, 2, -1, 1]),
+      last: Int32Array.from([9, 5, -1, 3]),
+    };
+    const s = resolveSchedule([{ kind: 'vm-lifetimes' }], 10, 1, 4, lifetimes);
+    expect([...s.arrivals].sort((a, b) => a[0] - b[0])).toEqual([
+      [1, [3]],
+      [2, [1]],
+      [1_000_001, [2]], // never runs: it arrives after any run
+    ]);
+    expect([...s.departures].sort((a, b) => a[0] - b[0])).toEqual([
+      [4, [3]],
+      [6, [1]],
+      [10, [0]],
+    ]);
+    expect(() => resolveSchedule([{ kind: 'vm-lifetimes' }], 10, 1, 4)).toThrow(
+      'invalid events[0]: the workload says nothing of when its VMs run (a vm-lifetimes event needs a bitbrains:<dir> trace)',
+    );
+  });
+});
+
 describe('a PM join', () => {
   it('keeps the PMs out of the fleet until their step; the VMs first placed on them are placed elsewhere at step 0', async () => {
     const events = withDefaults([

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkloadBitbrains } from '../../../src/workload/workload-bitbrains.ts';
 import { TraceFormatError, UserError } from '../../../src/core/errors.ts';
@@ -27,6 +29,24 @@ describe('Bitbrains GWA-T-12 reader', () => {
     w.ramUtilAt(0, ram);
     expect(ram[1]).toBe(1); // using more than provisioned is clamped to 1
     expect(net[0]).toBeCloseTo(1.75, 6);
+  });
+
+  it('knows when each VM runs: its first and last non-empty sample (some CPU or memory in use)', () => {
+    const w = new WorkloadBitbrains(join(FIX, 'bitbrains-ok'));
+    const { first, last } = w.vmLifetimes();
+    expect([...first, ...last]).toEqual([0, 0, 1, 0]); // 10.csv's second sample is empty
+    const dir = mkdtempSync(join(tmpdir(), 'qossip-lifetimes-'));
+    const header = readFileSync(join(FIX, 'bitbrains-ok', '2.csv'), 'utf8').split('\n')[0]!;
+    const row = (cpu: number, mem: number) =>
+      `1;\t1;\t2600;\t${cpu};\t0;\t1000;\t${mem};\t0;\t0;\t0;\t0`;
+    const write = (name: string, rows: string[]) =>
+      writeFileSync(join(dir, name), [header, ...rows].join('\n'));
+    write('1.csv', [row(0, 0), row(100, 0), row(0, 10), row(0, 0)]); // runs at steps 1–2
+    write('2.csv', [row(5, 5), row(5, 5), row(5, 5), row(5, 5)]); // the whole trace
+    write('3.csv', [row(0, 0), row(0, 0), row(0, 0), row(0, 0)]); // never
+    const t = new WorkloadBitbrains(dir).vmLifetimes();
+    expect([...t.first]).toEqual([1, 0, -1]);
+    expect([...t.last]).toEqual([2, 3, -1]);
   });
 
   it('names the file and line of a malformed number', () => {
