@@ -371,6 +371,37 @@ describe('wake-up time (transitions.wakeSeconds)', () => {
   });
 });
 
+describe('a host loss (host-loss: a node host lost over Kafka, replayed in one process)', () => {
+  it('cuts the PMs off from the barrier on, crashes them at the next step for good, and records the loss', async () => {
+    const events = withDefaults([
+      { kind: 'host-loss', barrier: 60, pms: { rack: { first: 20, count: 20 } } },
+    ]);
+    const a = await run({ pms: 40, steps: 10, lifecycle: events });
+    const b = await run({ pms: 40, steps: 10, lifecycle: events });
+    expect(JSON.stringify(b.summary)).toBe(JSON.stringify(a.summary)); // deterministic
+    const [loss] = a.summary.lifecycle!.hostLosses!;
+    expect(loss).toEqual({ barrier: 60, step: expect.any(Number), firstPm: 20, lastPm: 39 });
+    const crashStep = loss!.step + 1;
+    expect(a.rows[crashStep - 1]!.downPms).toBe(0);
+    for (const row of a.rows.slice(crashStep)) expect(row.downPms).toBe(20);
+    expect(a.rows[crashStep]!.downVms).toBeGreaterThan(0);
+    expect(a.summary.lifecycle!.vmsDownAtEnd).toBe(0); // restarted on the other 20
+    expect(a.summary.lifecycle!.crashes).toEqual([
+      expect.objectContaining({ step: crashStep, pms: 20, returnStep: null }),
+    ]);
+    // Cut off before the crash: the lost PMs' messages after the barrier count for nothing, so
+    // the run differs from one where they stay up until the same step and then crash.
+    const plain = await run({
+      pms: 40,
+      steps: 10,
+      lifecycle: withDefaults([
+        { kind: 'crash', step: crashStep, pms: { rack: { first: 20, count: 20 } } },
+      ]),
+    });
+    expect(JSON.stringify(plain.rows)).not.toBe(JSON.stringify(a.rows));
+  });
+});
+
 describe('VM lifetimes from the trace (vm-lifetimes)', () => {
   it('VMs arrive at their first non-empty sample and end after their last; refused without such a trace', () => {
     const lifetimes = {
