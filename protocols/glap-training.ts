@@ -48,14 +48,15 @@ export function simulatedPm(
   peer: number,
   options: ConsolidationOptions,
 ): ConsolidationState {
-  const count = p.vms.length >> 1;
+  const vms: number[] = [];
+  for (let vm = 0; vm < p.vms.length >> 1; vm++) vms.push(vm); // Array.from is slow on this hot path
   const node = createPmNode({
     id: p.node,
     cpuCapMips: p.cpuCapMips,
     ramCapMb: p.ramCapMb,
     rng: NO_RANDOMNESS,
     sensor: { cpuMips: (vm) => p.vms[2 * vm]!, ramMb: (vm) => p.vms[2 * vm + 1]! },
-    vms: Array.from({ length: count }, (_, i) => i),
+    vms,
     asleep: false,
   });
   readDemand(node);
