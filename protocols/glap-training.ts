@@ -34,11 +34,21 @@ export function trainLocally(
 ): void {
   const policy = learner.trainer;
   if (policy === null) return;
-  for (let e = 0; e < learner.options.episodes; e++) {
-    const a = simulatedPm(self, policy, neighbour.node, options);
-    const b = simulatedPm(neighbour, policy, self.node, options);
-    localExchange(a, b, e % 2 === 1, out);
-  }
+  const a = simulatedPm(self, policy, neighbour.node, options);
+  const b = simulatedPm(neighbour, policy, self.node, options);
+  for (let e = 0; e < learner.options.episodes; e++)
+    localExchange(copyOf(a), copyOf(b), e % 2 === 1, out);
+}
+
+/**
+ * A fresh copy of a simulated PM that has not run: it shares the sensor and the sampler, which
+ * hold nothing an episode changes, and the demand already read, so each episode builds neither.
+ */
+function copyOf(pm: ConsolidationState): ConsolidationState {
+  const node = createPmNode(pm.node);
+  node.cpuUsedMips = pm.node.cpuUsedMips;
+  node.ramUsedMb = pm.node.ramUsedMb;
+  return createConsolidation(node, pm.policy, pm.sampler, pm.options);
 }
 
 /** A PM built from a profile: its VMs are numbered from 0, read from the profile. */
@@ -48,14 +58,15 @@ export function simulatedPm(
   peer: number,
   options: ConsolidationOptions,
 ): ConsolidationState {
-  const count = p.vms.length >> 1;
+  const vms: number[] = [];
+  for (let vm = 0; vm < p.vms.length >> 1; vm++) vms.push(vm); // Array.from is slow on this hot path
   const node = createPmNode({
     id: p.node,
     cpuCapMips: p.cpuCapMips,
     ramCapMb: p.ramCapMb,
     rng: NO_RANDOMNESS,
     sensor: { cpuMips: (vm) => p.vms[2 * vm]!, ramMb: (vm) => p.vms[2 * vm + 1]! },
-    vms: Array.from({ length: count }, (_, i) => i),
+    vms,
     asleep: false,
   });
   readDemand(node);

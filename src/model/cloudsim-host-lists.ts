@@ -85,7 +85,7 @@ export class CloudSimHostLists {
    */
   placeAtStart(ended: Uint8Array, down: Uint8Array, inFlight: boolean): Slot[][] {
     const lists = this.lists;
-    for (const l of lists) l.length = 0;
+    for (const l of lists) if (l.length !== 0) l.length = 0; // a runtime call, even on an empty list
     const migrating = this.migrating;
     migrating.fill(0);
     const finalHost = this.finalHost;

@@ -110,8 +110,12 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
   exportTables(): Float32Array {
     const { phiOut, phiIn } = this.q;
     // Room for every allocated row; a row all +0 is left out, so the end may go unused.
-    const out = new Float32Array((phiOut.allocatedRows() + phiIn.allocatedRows()) * ROW_STRIDE);
-    return out.subarray(0, phiIn.writeRows(out, phiOut.writeRows(out, 0, 0), PAIR_COUNT));
+    const room = (phiOut.allocatedRows() + phiIn.allocatedRows()) * ROW_STRIDE;
+    if (slab.at + room > slab.values.length)
+      slab = { values: new Float32Array(Math.max(SLAB_LENGTH, room)), at: 0 };
+    const start = slab.at;
+    slab.at = phiIn.writeRows(slab.values, phiOut.writeRows(slab.values, start, 0), PAIR_COUNT);
+    return slab.values.subarray(start, slab.at);
   }
 
   merge(theirs: Float32Array): void {
@@ -119,6 +123,14 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
     this.q.phiIn.averageWithRows(theirs, PAIR_COUNT);
   }
 }
+
+/**
+ * Exported tables are views into a shared slab, each of a part never written again: a
+ * Float32Array of its own costs more to allocate than the rows take to write. A slab lives while
+ * any message holding one of its views does.
+ */
+const SLAB_LENGTH = 1 << 16;
+let slab = { values: new Float32Array(SLAB_LENGTH), at: 0 };
 
 /**
  * The policy local training's simulated PMs decide and learn with: this PM's own tables, with the

@@ -33,7 +33,7 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
   }
 
   nextPhase(): Promise<number> {
-    for (const r of this.curRecipients) this.cur[r]!.length = 0;
+    for (const r of this.curRecipients) empty(this.cur[r]!);
     const swap = this.cur;
     this.cur = this.next;
     this.next = swap;
@@ -82,4 +82,12 @@ function orderAscending(rs: number[], marked: Uint8Array): void {
   }
   let k = 0;
   for (let i = 0; i < marked.length; i++) if (marked[i] !== 0) rs[k++] = i;
+}
+
+/**
+ * Empties `a` but keeps its backing store for the next phase's pushes (setting `length = 0`
+ * drops it, and refilling an inbox then allocates it again).
+ */
+function empty(a: unknown[]): void {
+  while (a.length > 0) a.pop();
 }
