@@ -12,7 +12,7 @@ import { RunDriver } from '../src/engine/run-driver.ts';
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { KafkaIo, type KafkaSecurity } from '../src/transport/kafka/kafka-io.ts';
 import { runTopicSpecs, type TopicLayout } from '../src/transport/kafka/topic-layout.ts';
-import type { TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
+import { declaredLost, type TransportKafka } from '../src/transport/kafka/transport-kafka.ts';
 import { RecordAuth, hostSender } from '../src/transport/kafka/record-auth.ts';
 import type { Message } from '../protocols/messages.ts';
 import { buildAgents, preparePolicy } from './build-agents.ts';
@@ -135,7 +135,13 @@ export class NodeHost {
         start.layout,
         (rec, sender, seq) => control.receive(rec, sender, seq),
         undefined,
-        { tolerate: start.tolerateHostLoss, onLost: () => {} }, // the driver's world crashes them
+        {
+          tolerate: start.tolerateHostLoss,
+          // Others' PMs crash in the driver's world; declared lost itself, its waits fail too.
+          onLost: (p, b) => {
+            if (p === process) control.fail(new UserError(declaredLost(b)));
+          },
+        },
       );
       this.transport = transport;
       transport.noteInvalid(this.earlyInvalid);

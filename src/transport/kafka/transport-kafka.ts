@@ -102,7 +102,10 @@ export interface TransportKafkaOptions<M, E, C extends { k: string }> {
    * Every process of the run must be given the same value.
    */
   tolerateHostLoss?: boolean;
-  /** Told when a process is lost from barrier `b` on (every process hears it). */
+  /**
+   * Told when a process is lost from barrier `b` on (every process hears it; this process too,
+   * after its barriers began to fail, when it is the one declared lost).
+   */
   onLost?: (process: number, barrier: number) => void;
 }
 
@@ -351,11 +354,8 @@ export class TransportKafka<
     if (this.lostAt.has(p)) return false;
     this.lostAt.set(p, b);
     if (p === this.o.process) {
-      this.fail(
-        new UserError(
-          `the driver declared this node host lost at barrier ${b}: it missed the barrier's deadline`,
-        ),
-      );
+      this.fail(new UserError(declaredLost(b)));
+      this.o.onLost?.(p, b);
       return true;
     }
     this.ledger.markLost(p, b);
@@ -402,6 +402,10 @@ export class TransportKafka<
     this.fail(new InvariantError('the Kafka transport was closed'));
   }
 }
+
+/** What a node host the driver declared lost at barrier `b` stops with. */
+export const declaredLost = (b: number): string =>
+  `the driver declared this node host lost at barrier ${b}: it missed the barrier's deadline`;
 
 /** Deadlines a node host waits past a barrier's for the driver to declare a silent host lost. */
 const VERDICT_DEADLINES = 3;
