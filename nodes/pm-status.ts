@@ -101,10 +101,17 @@ export function applyToStatus(s: PmStatus, op: FleetOp): void {
  * its way out (it still runs here until its recipient commits).
  */
 export function admits(
-  s: Pick<PmStatus, 'vms' | 'reservedCpu' | 'reservedRam' | 'asleep' | 'draining' | 'comingUp'> & {
-    leavingCpu: number;
-    leavingRam: number;
-  },
+  s: Pick<
+    PmStatus,
+    | 'vms'
+    | 'reservedCpu'
+    | 'reservedRam'
+    | 'leavingCpu'
+    | 'leavingRam'
+    | 'asleep'
+    | 'draining'
+    | 'comingUp'
+  >,
   cap: { cpuMips: number; ramMb: number },
   cpuOf: (vm: number) => number,
   ramOf: (vm: number) => number,
