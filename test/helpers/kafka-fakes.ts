@@ -54,21 +54,21 @@ export function instantKafka() {
 }
 
 /**
- * One Kafka transport per sender (process p hosts the nodes `hostOf` gives it) on an instant fake
- * Kafka, with the run's `secret`; `options(p)` adds to or overrides each one's options.
+ * One Kafka transport per sender (process p hosts the nodes `hostOf` gives it) on the fake Kafka
+ * `io`, with the run's `secret`; `options(p)` adds to or overrides each one's options.
  */
-export function processesOnFakeKafka(
+export function transportsOn(
+  io: KafkaIo,
   secret: Buffer,
   senders: readonly string[],
   hostOf: Int32Array,
   options: (p: number) => Partial<TransportKafkaOptions<TestMsg, TestEv, ControlRecord>>,
 ) {
-  const kafka = instantKafka();
   const auths = senders.map((s) => new RecordAuth(secret, s));
   const ts = senders.map(
     (_, p) =>
       new TransportKafka<TestMsg, TestEv, ControlRecord>({
-        io: kafka.io,
+        io,
         auth: auths[p]!,
         senders,
         prefix: 'qossip.t',
@@ -83,5 +83,16 @@ export function processesOnFakeKafka(
         ...options(p),
       }),
   );
-  return { ts, auths, ...kafka };
+  return { ts, auths };
+}
+
+/** `transportsOn` an instant fake Kafka (`instantKafka`). */
+export function processesOnFakeKafka(
+  secret: Buffer,
+  senders: readonly string[],
+  hostOf: Int32Array,
+  options: (p: number) => Partial<TransportKafkaOptions<TestMsg, TestEv, ControlRecord>>,
+) {
+  const kafka = instantKafka();
+  return { ...transportsOn(kafka.io, secret, senders, hostOf, options), ...kafka };
 }

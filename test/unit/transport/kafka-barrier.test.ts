@@ -7,16 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TransportKafka } from '../../../src/transport/kafka/transport-kafka.ts';
 import type { KafkaIo, KafkaRecord } from '../../../src/transport/kafka/kafka-io.ts';
-import {
-  passCodec as codec,
-  stillClock as still,
-  type TestEv as Ev,
-  type TestMsg as Msg,
-} from '../../helpers/kafka-fakes.ts';
-import { decodeControl, type ControlRecord } from '../../../nodes/run-control.ts';
-import { RecordAuth } from '../../../src/transport/kafka/record-auth.ts';
+import { transportsOn, type TestEv as Ev, type TestMsg as Msg } from '../../helpers/kafka-fakes.ts';
 
 const SECRET = Buffer.alloc(32, 3);
 
@@ -56,25 +48,15 @@ describe('Kafka barrier under any delivery order (fc.scheduler)', () => {
           const hostOf = Int32Array.from({ length: nodes }, (_, n) => n % processes);
           const io = fakeKafka(s, (i) => dup[i % dup.length]!);
           let driverEvents: Ev[] = [];
-          const ts = Array.from(
-            { length: processes },
-            (_, p) =>
-              new TransportKafka<Msg, Ev, ControlRecord>({
-                io,
-                auth: new RecordAuth(SECRET, `p${p}`),
-                senders: Array.from({ length: processes }, (_, q) => `p${q}`),
-                layout,
-                prefix: 'qossip.t',
-                process: p,
-                processCount: processes,
-                hostOf,
-                messageCodec: codec<Msg>(),
-                eventCodec: codec<Ev>(),
-                decodeControl,
-                barrierTimeoutMs: 30_000,
-                clock: still,
-                ...(p === 0 ? { onEvents: (e: Ev[]) => void (driverEvents = e) } : {}),
-              }),
+          const { ts } = transportsOn(
+            io,
+            SECRET,
+            Array.from({ length: processes }, (_, q) => `p${q}`),
+            hostOf,
+            (p) => ({
+              layout,
+              ...(p === 0 ? { onEvents: (e: Ev[]) => void (driverEvents = e) } : {}),
+            }),
           );
           for (const t of ts) await t.start();
           const seqs = new Array<number>(nodes).fill(0);
