@@ -195,13 +195,18 @@ export function resolveSchedule(
         throw new ConfigError(
           `invalid events[${i}]: the workload says nothing of when its VMs run (a vm-lifetimes event needs a bitbrains:<dir> trace)`,
         );
+      // Grouped by step first: one add per step, not one per VM.
+      const starts = new Map<number, number[]>();
+      const ends = new Map<number, number[]>();
       for (let vm = 0; vm < lifetimes.first.length; vm++) {
         const first = lifetimes.first[vm]!;
         // A VM with no non-empty sample never runs: it arrives after any run's end.
-        if (first !== 0) add(arrivals, first < 0 ? NEVER : first, [vm]);
+        if (first !== 0) push(starts, first < 0 ? NEVER : first, vm);
         const last = lifetimes.last[vm]!;
-        if (last >= 0) add(departures, last + 1, [vm]);
+        if (last >= 0) push(ends, last + 1, vm);
       }
+      for (const [at, ids] of starts) add(arrivals, at, ids);
+      for (const [at, ids] of ends) add(departures, at, ids);
       return;
     }
     if (e.kind === 'vm-arrivals' || e.kind === 'vm-departures') {
@@ -278,4 +283,10 @@ function membersOf(
     [ids[k], ids[j]] = [ids[j]!, ids[k]!];
   }
   return ids.slice(0, count).sort((a, b) => a - b);
+}
+
+function push(m: Map<number, number[]>, at: number, x: number): void {
+  const list = m.get(at);
+  if (list) list.push(x);
+  else m.set(at, [x]);
 }
