@@ -6,7 +6,7 @@
  *     the initiator trains its tables by simulating consolidation with that peer, locally;
  *   Merge (the initiator's tables) → MergeReply (the peer's tables, as they were)
  *     both keep the element-wise mean: push-pull averaging, so the tables converge across PMs.
- * Tables travel as their rows that are not all zeros (q-table.ts `writeRows`), checked at the
+ * Tables travel as each row's entries that are not +0 (q-table.ts `writeRows`), checked at the
  * edge by `wellFormed`.
  * The exchange's session is this protocol's state; training and averaging change the learner's
  * tables, so they are effects. A lost message just ends the exchange (the next period starts a

@@ -9,8 +9,11 @@
  * small object; the per-protocol unions are views of it whose required fields the codec checks.
  */
 
-/** 2: GLAP's Merge and MergeReply carry table rows in `rows` (1: the whole tables in `data`). */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 3: GLAP's Merge and MergeReply carry each table row's entries that are not +0 in `rows` (2: whole
+ * rows; 1: the whole tables in `data`).
+ */
+export const PROTOCOL_VERSION = 3;
 
 export const MsgType = {
   /** Initiator → peer: my load; let us decide who sends. */
@@ -90,9 +93,10 @@ export interface Message {
   /** Profile: numeric payload (see the type); null otherwise. */
   data: number[] | null;
   /**
-   * Merge / MergeReply: the sender's Q-tables as their rows that are not all zeros, in key order,
-   * each as [key, q0 … q80], key = state for φout, 81 + state for φin; a row left out is zeros
-   * (q-table.ts `writeRows`, checked by `isTableRows`). Float32 in memory, numbers on the wire.
+   * Merge / MergeReply: the sender's Q-tables as the entries that are not +0 of each row, in key
+   * order, each row as [key, n, a1, q1 … an, qn], key = state for φout, 81 + state for φin,
+   * actions increasing; an entry or row left out is +0 (q-table.ts `writeRows`, checked by
+   * `isTableRows`). Float32 in memory, numbers on the wire.
    */
   rows: Float32Array | null;
 }

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
 import { PolicyQLearning, QLEARNING_OPTIONS, type QLearningOptions } from './policy-q-learning.ts';
 import { PAIR_COUNT } from '../model/levels.ts';
-import { ROW_STRIDE } from './q-table.ts';
+import { MAX_ROW_LENGTH } from './q-table.ts';
 import { pairReward } from './rewards.ts';
 import type { DecisionInput, GlapLearner, NodePolicy } from './policy.ts';
 import { definePolicy, optionsSection } from './registry.ts';
@@ -109,8 +109,9 @@ export class PolicyGlap implements NodePolicy, GlapLearner {
 
   exportTables(): Float32Array {
     const { phiOut, phiIn } = this.q;
-    // Room for every allocated row; a row all +0 is left out, so the end may go unused.
-    const room = (phiOut.allocatedRows() + phiIn.allocatedRows()) * ROW_STRIDE;
+    // Room for every allocated row in full; rows take only their entries not +0, so the end
+    // usually goes unused (the next export starts where this one stopped).
+    const room = (phiOut.allocatedRows() + phiIn.allocatedRows()) * MAX_ROW_LENGTH;
     if (slab.at + room > slab.values.length)
       slab = { values: new Float32Array(Math.max(SLAB_LENGTH, room)), at: 0 };
     const start = slab.at;

@@ -121,7 +121,7 @@ describe('message codec', () => {
     const offer = message(MsgType.Offer, 0, 1, 2);
     offer.vm = 3;
     const merge = message(MsgType.Merge, 0, 1, 3);
-    merge.rows = Float32Array.from([86, ...new Array<number>(81).fill(0.25)]); // φin's row 5
+    merge.rows = Float32Array.from([86, 2, 0, 0.25, 7, -1.5]); // φin's row 5: Q(5, 0) and Q(5, 7)
     for (const m of [shuffle, offer, merge, message(MsgType.Probe, 0, 1, 4)])
       expect(messageCodec.decode(wire(m))).toEqual(m);
   });

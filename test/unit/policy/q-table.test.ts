@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { QTable } from '../../../src/policy/q-table.ts';
+import { MAX_ROW_LENGTH, QTable, isTableRows } from '../../../src/policy/q-table.ts';
 import { pairReward, validateRewards, DEFAULT_REWARDS } from '../../../src/policy/rewards.ts';
 import { Level, pairIndex } from '../../../src/model/levels.ts';
 
@@ -112,10 +112,21 @@ describe('sparse vs dense storage', () => {
           for (let s = 0; s < 81; s++) expect(sparse.maxAt(s)).toBe(dense.maxAt(s));
         }
         expect(bits(sparse.values)).toEqual(bits(dense.values));
-        const a = new Float32Array(1 + 81 * 82).fill(9);
-        const b = new Float32Array(1 + 81 * 82).fill(9);
-        expect(sparse.writeRows(b, 1, 81)).toBe(dense.writeRows(a, 1, 81));
+        const a = new Float32Array(1 + 81 * MAX_ROW_LENGTH).fill(9);
+        const b = new Float32Array(1 + 81 * MAX_ROW_LENGTH).fill(9);
+        const end = dense.writeRows(a, 1, 81);
+        expect(sparse.writeRows(b, 1, 81)).toBe(end);
         expect(bits(b)).toEqual(bits(a));
+        // The rows list exactly the entries that are not +0 (the masks are exact).
+        const rows = a.subarray(1, end);
+        expect(isTableRows(rows, 2)).toBe(true);
+        const whole = new Float32Array(81 * 81);
+        for (let i = 0; i < rows.length; i += 2 + 2 * rows[i + 1]!)
+          for (let j = i + 2; j < i + 2 + 2 * rows[i + 1]!; j += 2) {
+            expect(Object.is(rows[j + 1], 0)).toBe(false);
+            whole[(rows[i]! - 81) * 81 + rows[j]!] = rows[j + 1]!;
+          }
+        expect(bits(whole)).toEqual(bits(dense.values));
       }),
     );
   });
@@ -126,8 +137,8 @@ describe('sparse vs dense storage', () => {
     t.update(3, 4, 1, 9, false, 0.1, 0.5);
     t.set(3, 5, 2);
     expect(t.get(9, 0)).toBe(0);
-    expect(t.bytes()).toBe(81 * 4);
-    expect(new QTable('dense').bytes()).toBe(81 * 81 * 4);
+    expect(t.bytes()).toBe(81 * 4 + 12); // the row and its entry mask
+    expect(new QTable('dense').bytes()).toBe(81 * (81 * 4 + 12));
   });
 });
 

@@ -188,7 +188,7 @@ describe('the tables as rows', () => {
                 theirs.subarray(s * 81, s * 81 + 81).some((v) => v !== 0)
               )
                 rows++;
-            expect(table.bytes()).toBe(rows * 81 * 4);
+            expect(table.bytes()).toBe(rows * (81 * 4 + 12)); // each row and its entry mask
           }
       }),
       // −0 on both sides and nothing else: the mean keeps −0 only if that row is sent.
@@ -207,14 +207,19 @@ describe('the tables as rows', () => {
     ...(JSON.parse(JSON.stringify(codec.encode(mergeWith(new Float32Array(0))))) as object),
     rows: numbers,
   });
-  const row = (key: number, q = 0.5) => [key, ...new Array<number>(81).fill(q)];
+  /** A row in the rows layout: its key, its count, then (action, value) for every action. */
+  const row = (key: number, q = 0.5) => [
+    key,
+    81,
+    ...Array.from({ length: 81 }, (_, a) => [a, q]).flat(),
+  ];
 
   it('the codec passes a PM’s rows across the wire unchanged', () => {
     const p = new PolicyGlap(new Rng(1), GREEDY_Q, G({}));
     p.q.phiOut.set(3, 4, 0.1);
     p.q.phiIn.set(80, 0, -2.5);
     const m = mergeWith(p.exportTables());
-    expect(m.rows!.length).toBe(2 * 82);
+    expect(m.rows!.length).toBe(2 * 4); // two rows of one entry each: [key, 1, action, value]
     expect(codec.decode(JSON.parse(JSON.stringify(codec.encode(m))))).toEqual(m);
     expect(codec.decode(arriving([]))).toEqual(mergeWith(new Float32Array(0)));
   });
@@ -222,8 +227,17 @@ describe('the tables as rows', () => {
   it('the codec refuses malformed rows', () => {
     const malformed: [string, unknown][] = [
       ['no rows', null],
-      ['the old layout', new Array<number>(2 * 81 * 81).fill(0)],
+      ['the version-1 layout', new Array<number>(2 * 81 * 81).fill(0)],
+      ['the version-2 layout', [5, ...new Array<number>(81).fill(0.5)]],
       ['a partial row', row(0).slice(0, 81)],
+      ['a row of no entries', [3, 0]],
+      ['a row of 82 entries', [3, 82, ...row(3).slice(2), 81, 0.5]],
+      ['a fractional count', [3, 1.5, 0, 0.5]],
+      ['a fractional action', [3, 1, 0.5, 0.5]],
+      ['an action past 80', [3, 1, 81, 0.5]],
+      ['a negative action', [3, 1, -1, 0.5]],
+      ['an action twice', [3, 2, 4, 0.5, 4, 0.5]],
+      ['actions out of order', [3, 2, 5, 0.5, 4, 0.5]],
       ['a row and a bit', [...row(0), 1]],
       ['a fractional key', row(1.5)],
       ['a negative key', row(-1)],
@@ -232,8 +246,8 @@ describe('the tables as rows', () => {
       ['keys out of order', [...row(7), ...row(5)]],
       ['a value no float32 is', row(4, 0.1)],
       ['a value past float32', row(4, 1e39)],
-      ['a string', [...row(4).slice(0, 81), '1']],
-      ['a null', [...row(4).slice(0, 81), null]],
+      ['a string', [...row(4).slice(0, 163), '1']],
+      ['a null', [...row(4).slice(0, 163), null]],
       ['not an array', { 0: 1 }],
       ['oversized', new Array<number>(1_000_001).fill(0)],
     ];
