@@ -4,8 +4,9 @@
  * Q(s,a) ← Q(s,a) + α·(r + γ·max_a' Q(s',a') − Q(s,a)).
  *
  * Storage, by `QTableMode`: `dense` keeps the 81 × 81 float32 entries in one 26 KB array;
- * `sparse` allocates a row of 81 float32 entries (324 B) only when something is written to it. A
- * PM visits a few of the 81 states, so sparse tables take ~1–3 KB. Unwritten entries read as 0
+ * `sparse` allocates a row of 81 float32 entries (324 B) only when something is written to it, in
+ * one buffer of its rows grown by doubling. A PM visits a few of the 81 states, so sparse tables
+ * take ~1–3 KB. Unwritten entries read as 0
  * in both, values are float32 in both and every operation rounds the same way, so the two modes
  * give the same numbers and the same decisions (test/unit/policy/q-table.test.ts).
  *
@@ -58,34 +59,40 @@ export function isTableRows(data: Float32Array, tables: number): boolean {
 }
 
 export class QTable {
-  /** Row s holds Q(s, ·); null: never written, all zeros. Dense rows are views of one buffer. */
-  private readonly rows: (Float32Array | null)[];
+  /** Where row s is in the pool (its slot), or −1: never written, all zeros. Dense: slot s. */
+  private readonly slotOf: Int8Array;
   /**
-   * Row s's entry mask: bit a (of word a >> 5) is set iff Q(s, a) is not +0 (−0 included); null
-   * with its row. Kept exact by every write, so GLAP's averaging and export visit those entries only.
+   * The rows, one after another in slot order (81 float32 each): a sparse table's in the order
+   * they were first written, in one buffer grown by doubling, so a PM's rows lie together in
+   * memory (GLAP's averaging visits them all); a dense table's is the 81 × 81 buffer itself.
    */
-  private readonly masks: (Int32Array | null)[];
-  /** The dense buffer (row-major: [s * 81 + a]); null for a sparse table. */
-  private readonly dense: Float32Array | null;
+  private pool: Float32Array;
+  /**
+   * Each slot's entry mask (3 words): bit a (of word a >> 5) is set iff Q(s, a) is not +0 (−0
+   * included). Kept exact by every write, so GLAP's averaging and export visit those entries only.
+   */
+  private masks: Int32Array;
+  /** Slots in use. */
+  private used = 0;
+  private readonly isDense: boolean;
 
   constructor(mode: QTableMode | Float32Array = 'dense') {
+    this.slotOf = new Int8Array(PAIR_COUNT);
     if (mode === 'sparse') {
-      this.dense = null;
-      this.rows = new Array<Float32Array | null>(PAIR_COUNT).fill(null);
-      this.masks = new Array<Int32Array | null>(PAIR_COUNT).fill(null);
+      this.isDense = false;
+      this.slotOf.fill(-1);
+      this.pool = EMPTY_ROWS;
+      this.masks = EMPTY_MASKS;
       return;
     }
-    const values = mode instanceof Float32Array ? mode : new Float32Array(QTABLE_SIZE);
-    const bits = new Int32Array(PAIR_COUNT * MASK_WORDS);
-    this.dense = values;
-    this.rows = Array.from({ length: PAIR_COUNT }, (_, s) =>
-      values.subarray(s * PAIR_COUNT, (s + 1) * PAIR_COUNT),
-    );
-    this.masks = Array.from({ length: PAIR_COUNT }, (_, s) =>
-      bits.subarray(s * MASK_WORDS, (s + 1) * MASK_WORDS),
-    );
-    for (let s = 0; s < PAIR_COUNT; s++)
-      for (let a = 0; a < PAIR_COUNT; a++) mark(this.masks[s]!, a, this.rows[s]![a]!);
+    this.isDense = true;
+    this.pool = mode instanceof Float32Array ? mode : new Float32Array(QTABLE_SIZE);
+    this.masks = new Int32Array(PAIR_COUNT * MASK_WORDS);
+    this.used = PAIR_COUNT;
+    for (let s = 0; s < PAIR_COUNT; s++) {
+      this.slotOf[s] = s;
+      for (let a = 0; a < PAIR_COUNT; a++) mark(this.masks, s, a, this.pool[s * PAIR_COUNT + a]!);
+    }
   }
 
   /**
@@ -93,40 +100,44 @@ export class QTable {
    * output, not for writing).
    */
   get values(): Float32Array {
-    if (this.dense !== null) return this.dense;
+    if (this.isDense) return this.pool;
     const out = new Float32Array(QTABLE_SIZE);
     for (let s = 0; s < PAIR_COUNT; s++) {
-      const r = this.rows[s]!;
-      if (r !== null) out.set(r, s * PAIR_COUNT);
+      const k = this.slotOf[s]!;
+      if (k >= 0) out.set(this.pool.subarray(k * PAIR_COUNT, (k + 1) * PAIR_COUNT), s * PAIR_COUNT);
     }
     return out;
   }
 
-  /** Bytes this table holds in float32 entries and their masks (memory per PM, as bench prints it). */
+  /**
+   * Bytes this table holds: its row pool and masks (capacity, not only the slots in use) and, for
+   * a sparse table with rows, its slot map (memory per PM, as bench prints it).
+   */
   bytes(): number {
-    let n = 0;
-    for (let s = 0; s < PAIR_COUNT; s++)
-      if (this.rows[s] !== null) n += this.rows[s]!.byteLength + this.masks[s]!.byteLength;
-    return n;
+    if (!this.isDense && this.used === 0) return 0;
+    return this.pool.byteLength + this.masks.byteLength + (this.isDense ? 0 : PAIR_COUNT);
   }
 
   get(state: number, action: number): number {
-    const r = this.rows[state]!;
-    return r === null ? 0 : r[action]!;
+    const k = this.slotOf[state]!;
+    return k < 0 ? 0 : this.pool[k * PAIR_COUNT + action]!;
   }
 
   set(state: number, action: number, q: number): void {
-    const r = this.row(state);
-    r[action] = q;
-    mark(this.masks[state]!, action, r[action]!);
+    const k = this.slot(state);
+    const i = k * PAIR_COUNT + action;
+    this.pool[i] = q;
+    mark(this.masks, k, action, this.pool[i]!);
   }
 
   /** max over all 81 actions of Q(state, ·). */
   maxAt(state: number): number {
-    const v = this.rows[state]!;
-    if (v === null) return 0;
-    let m = v[0]!;
-    for (let a = 1; a < PAIR_COUNT; a++) if (v[a]! > m) m = v[a]!;
+    const k = this.slotOf[state]!;
+    if (k < 0) return 0;
+    const v = this.pool;
+    const base = k * PAIR_COUNT;
+    let m = v[base]!;
+    for (let i = base + 1; i < base + PAIR_COUNT; i++) if (v[i]! > m) m = v[i]!;
     return m;
   }
 
@@ -144,19 +155,18 @@ export class QTable {
     gamma: number,
   ): number {
     const target = terminal ? reward : reward + gamma * this.maxAt(nextState);
-    const row = this.row(state);
-    const q = row[action]!;
-    row[action] = q + alpha * (target - q);
-    const stored = row[action]!;
-    mark(this.masks[state]!, action, stored);
+    const k = this.slot(state);
+    const i = k * PAIR_COUNT + action;
+    const q = this.pool[i]!;
+    this.pool[i] = q + alpha * (target - q);
+    const stored = this.pool[i]!;
+    mark(this.masks, k, action, stored);
     return stored;
   }
 
   /** Rows allocated (all 81 in a dense table): at most this many go out in `writeRows`. */
   allocatedRows(): number {
-    let n = 0;
-    for (const r of this.rows) if (r !== null) n++;
-    return n;
+    return this.used;
   }
 
   /**
@@ -168,16 +178,18 @@ export class QTable {
    * that (−0 + 0) / 2 would drop.
    */
   writeRows(out: Float32Array, at: number, keyBase: number): number {
+    const pool = this.pool;
+    const masks = this.masks;
     for (let s = 0; s < PAIR_COUNT; s++) {
-      const r = this.rows[s]!;
-      if (r === null) continue;
-      const m = this.masks[s]!;
+      const k = this.slotOf[s]!;
+      if (k < 0) continue;
+      const row = k * PAIR_COUNT;
       let p = at + 2;
       for (let w = 0; w < MASK_WORDS; w++) {
-        for (let bits = m[w]!; bits !== 0; bits &= bits - 1) {
+        for (let bits = masks[k * MASK_WORDS + w]!; bits !== 0; bits &= bits - 1) {
           const a = (w << 5) + 31 - Math.clz32(bits & -bits);
           out[p] = a;
-          out[p + 1] = r[a]!;
+          out[p + 1] = pool[row + a]!;
           p += 2;
         }
       }
@@ -200,69 +212,89 @@ export class QTable {
     let i = 0;
     while (i < theirs.length && theirs[i]! < keyBase) i += 2 + 2 * theirs[i + 1]!;
     for (let s = 0; s < PAIR_COUNT; s++) {
-      let r = this.rows[s]!;
-      let m = this.masks[s]!;
+      let k = this.slotOf[s]!;
       if (i >= theirs.length || theirs[i] !== keyBase + s) {
         // Their row is zeros: (mine + 0) / 2, which turns −0 into +0 as the whole-table mean did.
-        if (r !== null) halveMasked(r, m, 0, 0, 0);
+        if (k >= 0) halveMasked(this.pool, this.masks, k, 0, 0, 0);
         continue;
       }
-      const n = theirs[i + 1]!;
       const base = i + 2;
-      const end = base + 2 * n;
+      const end = base + 2 * theirs[i + 1]!;
       i = end;
-      if (r === null) {
+      if (k < 0) {
         let zero = true;
         for (let j = base + 1; j < end; j += 2) if (theirs[j] !== 0) zero = false;
         if (zero) continue; // (0 + ±0) / 2 is 0: the row stays all zeros
-        r = this.row(s);
-        m = this.masks[s]!;
+        k = this.slot(s);
       }
       // Their entries first, then mine they left out (masks of the entries they sent: t0..t2).
+      const pool = this.pool;
+      const row = k * PAIR_COUNT;
       let t0 = 0;
       let t1 = 0;
       let t2 = 0;
       for (let j = base; j < end; j += 2) {
         const a = theirs[j]! | 0;
-        r[a] = (r[a]! + theirs[j + 1]!) / 2;
-        mark(m, a, r[a]!);
+        pool[row + a] = (pool[row + a]! + theirs[j + 1]!) / 2;
+        mark(this.masks, k, a, pool[row + a]!);
         const bit = 1 << (a & 31);
         if (a < 32) t0 |= bit;
         else if (a < 64) t1 |= bit;
         else t2 |= bit;
       }
-      halveMasked(r, m, t0, t1, t2);
+      halveMasked(pool, this.masks, k, t0, t1, t2);
     }
   }
 
-  /** Row `state`, allocated (zeros) if it was not yet. */
-  private row(state: number): Float32Array {
-    let r = this.rows[state]!;
-    if (r === null) {
-      r = new Float32Array(PAIR_COUNT);
-      this.rows[state] = r;
-      this.masks[state] = new Int32Array(MASK_WORDS);
+  /** The slot of row `state`, allocated (zeros) if it was not yet. */
+  private slot(state: number): number {
+    const k = this.slotOf[state]!;
+    if (k >= 0) return k;
+    if (this.used * PAIR_COUNT === this.pool.length) {
+      const rows = Math.min(PAIR_COUNT, Math.max(1, 2 * this.used));
+      const pool = new Float32Array(rows * PAIR_COUNT);
+      pool.set(this.pool);
+      const masks = new Int32Array(rows * MASK_WORDS);
+      masks.set(this.masks);
+      this.pool = pool;
+      this.masks = masks;
     }
-    return r;
+    this.slotOf[state] = this.used;
+    return this.used++;
   }
 }
 
-/** Sets or clears entry `a`'s bit in mask `m`: set iff `v` is not +0. */
-function mark(m: Int32Array, a: number, v: number): void {
-  const w = a >> 5;
+/** A sparse table's pool and masks before its first row. */
+const EMPTY_ROWS = new Float32Array(0);
+const EMPTY_MASKS = new Int32Array(0);
+
+/** Sets or clears entry `a`'s bit in slot `k`'s mask: set iff `v` is not +0. */
+function mark(masks: Int32Array, k: number, a: number, v: number): void {
+  const w = k * MASK_WORDS + (a >> 5);
   const bit = 1 << (a & 31);
-  if (v !== 0 || 1 / v < 0) m[w] = m[w]! | bit;
-  else m[w] = m[w]! & ~bit;
+  if (v !== 0 || 1 / v < 0) masks[w] = masks[w]! | bit;
+  else masks[w] = masks[w]! & ~bit;
 }
 
-/** r[a] = (r[a] + 0) / 2 for each entry of mask `m` not in the skip masks (s0, s1, s2), kept marked. */
-function halveMasked(r: Float32Array, m: Int32Array, s0: number, s1: number, s2: number): void {
+/**
+ * Halves (x + 0) / 2 each entry of slot `k`'s row in its mask but not in the skip masks (s0, s1,
+ * s2, one per mask word), keeping the mask exact.
+ */
+function halveMasked(
+  pool: Float32Array,
+  masks: Int32Array,
+  k: number,
+  s0: number,
+  s1: number,
+  s2: number,
+): void {
+  const row = k * PAIR_COUNT;
   for (let w = 0; w < MASK_WORDS; w++) {
     const skip = w === 0 ? s0 : w === 1 ? s1 : s2;
-    for (let bits = m[w]! & ~skip; bits !== 0; bits &= bits - 1) {
+    for (let bits = masks[k * MASK_WORDS + w]! & ~skip; bits !== 0; bits &= bits - 1) {
       const a = (w << 5) + 31 - Math.clz32(bits & -bits);
-      r[a] = (r[a]! + 0) / 2;
-      mark(m, a, r[a]!);
+      pool[row + a] = (pool[row + a]! + 0) / 2;
+      mark(masks, k, a, pool[row + a]!);
     }
   }
 }

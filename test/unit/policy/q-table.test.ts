@@ -137,7 +137,12 @@ describe('sparse vs dense storage', () => {
     t.update(3, 4, 1, 9, false, 0.1, 0.5);
     t.set(3, 5, 2);
     expect(t.get(9, 0)).toBe(0);
-    expect(t.bytes()).toBe(81 * 4 + 12); // the row and its entry mask
+    expect(t.allocatedRows()).toBe(1);
+    expect(t.bytes()).toBe(81 * 4 + 12 + 81); // the row, its entry mask, the slot map
+    t.set(7, 0, 1);
+    t.set(8, 0, 1); // a third row: room for four
+    expect(t.allocatedRows()).toBe(3);
+    expect(t.bytes()).toBe(4 * (81 * 4 + 12) + 81);
     expect(new QTable('dense').bytes()).toBe(81 * (81 * 4 + 12));
   });
 });
