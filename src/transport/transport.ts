@@ -34,12 +34,20 @@ export interface Transport<M extends Envelope> {
   close(): Promise<void>;
 }
 
-/** Sorts a small inbox by (from, seq) in place; insertion sort, linear when already ordered. */
-export function sortCanonical<M extends Envelope>(a: M[]): void {
-  for (let i = 1; i < a.length; i++) {
+/**
+ * Sorts a small inbox by (from, seq) in place (`a[start, start + length)`, default all of `a`);
+ * insertion sort, linear when already ordered.
+ */
+export function sortCanonical<M extends Envelope>(
+  a: M[],
+  start = 0,
+  length = a.length - start,
+): void {
+  const end = start + length;
+  for (let i = start + 1; i < end; i++) {
     const x = a[i]!;
     let j = i - 1;
-    while (j >= 0 && (a[j]!.from > x.from || (a[j]!.from === x.from && a[j]!.seq > x.seq))) {
+    while (j >= start && (a[j]!.from > x.from || (a[j]!.from === x.from && a[j]!.seq > x.seq))) {
       a[j + 1] = a[j]!;
       j--;
     }
