@@ -9,10 +9,10 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
   /** Messages sent since the last phase, in send order (one flat list: a send touches no inbox). */
   private sent: M[] = [];
   /** The current phase's messages, grouped by recipient (ascending), each group canonical. */
-  private delivered: M[] = [];
+  private mail: M[] = [];
   /** Per node: messages sent to it since the last phase. */
   private readonly queued: Int32Array;
-  /** Per node: where its group starts in `delivered`, and its length (0: no mail this phase). */
+  /** Per node: where its group starts in `mail`, and its length (0: no mail this phase). */
   private readonly boxStart: Int32Array;
   private readonly boxLength: Int32Array;
   private nextRecipients: number[] = [];
@@ -30,7 +30,7 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
     const to = msg.to;
     // Checked before calling `invariant` so that the hot path allocates no message closure.
     if (!(to >= 0 && to < this.nodeCount)) invariant(false, `message to unknown node ${to}`);
-    if (this.queued[to]++ === 0) this.nextRecipients.push(to);
+    if (this.queued[to]!++ === 0) this.nextRecipients.push(to);
     this.sent.push(msg);
     this.sentCount++;
   }
@@ -53,16 +53,15 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
       queued[r] = 0;
     }
     const sent = this.sent;
-    const delivered = this.delivered;
+    const mail = this.mail;
     // Resized without dropping its backing store (every slot is overwritten below).
-    while (delivered.length > sent.length) delivered.pop();
-    while (delivered.length < sent.length) delivered.push(sent[0]!);
+    while (mail.length > sent.length) mail.pop();
+    while (mail.length < sent.length) mail.push(sent[0]!);
     for (let i = 0; i < sent.length; i++) {
       const m = sent[i]!;
-      delivered[boxStart[m.to]! + boxLength[m.to]!++] = m;
+      mail[boxStart[m.to]! + boxLength[m.to]!++] = m;
     }
-    for (const r of rs)
-      if (boxLength[r]! > 1) sortCanonical(delivered, boxStart[r]!, boxLength[r]!);
+    for (const r of rs) if (boxLength[r]! > 1) sortCanonical(mail, boxStart[r]!, boxLength[r]!);
     const count = sent.length;
     empty(sent);
     return Promise.resolve(count);
@@ -72,11 +71,15 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
     return this.curRecipients;
   }
 
+  delivered(): readonly M[] {
+    return this.mail;
+  }
+
   inbox(node: number): readonly M[] {
     const n = this.boxLength[node] ?? 0;
     if (n === 0) return [];
     const start = this.boxStart[node]!;
-    return this.delivered.slice(start, start + n);
+    return this.mail.slice(start, start + n);
   }
 
   pending(): boolean {

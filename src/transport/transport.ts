@@ -24,6 +24,11 @@ export interface Transport<M extends Envelope> {
   /** The current phase's inbox of a local node, in canonical order. */
   inbox(node: number): readonly M[];
   /**
+   * Optional: the current phase's inboxes of `recipients()`, in that order, as one list (valid
+   * until the next `nextPhase`), so the engine needs no array per inbox.
+   */
+  delivered?(): readonly M[];
+  /**
    * A barrier that delivers nothing, called after every round's end so that events of all
    * processes are in before the step is measured (distributed transports); absent in memory.
    */
