@@ -30,18 +30,15 @@ export interface PeerSampler {
 /**
  * The few most recently learnt sleepers: wake candidates. A ring of `capacity` ids (-1: free
  * slot), overwritten oldest-first. Membership is asked about for every message and view entry,
- * and the answer is nearly always "no", so a 128-bit filter (bit `id & 127` set for every
- * remembered id, as four 32-bit words kept in the object itself) answers most of them at once;
- * only a set bit costs a scan of the ring.
+ * so a 64-bit filter (bit `id & 63` set for every remembered id, as two 32-bit words) answers most
+ * "no" at once; only a set bit costs a scan of the ring.
  */
 export class SleeperMemory {
   private readonly ids: Int32Array;
   private next = 0;
-  /** Filter bits of the remembered ids: ids 0..31 mod 128 in `f0`, 32..63 in `f1`, and so on. */
-  private f0 = 0;
-  private f1 = 0;
-  private f2 = 0;
-  private f3 = 0;
+  /** Filter bits of the remembered ids: ids 0..31 mod 64 in `lo`, 32..63 in `hi`. */
+  private lo = 0;
+  private hi = 0;
 
   constructor(capacity = 8) {
     this.ids = new Int32Array(capacity).fill(-1);
@@ -49,28 +46,22 @@ export class SleeperMemory {
 
   /** Might `peer` (≥ 0) be remembered? False means certainly not. */
   private mayHave(peer: number): boolean {
-    const w = (peer >>> 5) & 3;
-    const bits = w === 0 ? this.f0 : w === 1 ? this.f1 : w === 2 ? this.f2 : this.f3;
-    return ((bits >>> (peer & 31)) & 1) !== 0;
+    const b = peer & 63;
+    return ((b < 32 ? this.lo >>> b : this.hi >>> (b - 32)) & 1) !== 0;
   }
 
   /** Rebuilds the filter after an id left the ring. */
   private refilter(): void {
-    this.f0 = 0;
-    this.f1 = 0;
-    this.f2 = 0;
-    this.f3 = 0;
+    this.lo = 0;
+    this.hi = 0;
     const ids = this.ids;
     for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) this.setBit(ids[i]!);
   }
 
   private setBit(peer: number): void {
-    const w = (peer >>> 5) & 3;
-    const bit = 1 << (peer & 31);
-    if (w === 0) this.f0 |= bit;
-    else if (w === 1) this.f1 |= bit;
-    else if (w === 2) this.f2 |= bit;
-    else this.f3 |= bit;
+    const b = peer & 63;
+    if (b < 32) this.lo |= 1 << b;
+    else this.hi |= 1 << (b - 32);
   }
 
   private indexOf(peer: number): number {
