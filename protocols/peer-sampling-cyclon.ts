@@ -27,14 +27,21 @@ export const CyclonOptionsSchema = z
 
 export type CyclonOptions = z.output<typeof CyclonOptionsSchema>;
 
+/** 32-bit words of a view's membership filter (a power of two: bit `id mod 256` of 256). */
+const FILTER_WORDS = 8;
+
 export class PeerSamplingCyclon implements PeerSampler {
   // The view is kept in one typed array (few objects to reach per message, nothing allocated
-  // per round): ids in slots [0, viewSize), their ages at `age` + i, and the ids sent in the
-  // pending shuffle at `sentAt` + j. Order matters (random draws index into the view), so
-  // additions append and removals move the last entry into the hole.
+  // per round): ids in slots [0, viewSize), their ages at `age` + i, the ids sent in the pending
+  // shuffle at `sentAt` + j, the view indices drawn by `sample` at `pickedAt` + j (for a sent
+  // entry: where it was when sent), and at `filterAt` a 256-bit filter of the view's ids. Order
+  // matters (random draws index into the view), so additions append and removals move the last
+  // entry into the hole.
   private readonly buf: Int32Array;
   private readonly age: number;
   private readonly sentAt: number;
+  private readonly pickedAt: number;
+  private readonly filterAt: number;
   /** Entries in the view. */
   private size = 0;
   /** Entries sent in the pending shuffle: replaced first (last one first) by what comes back. */
@@ -42,8 +49,6 @@ export class PeerSamplingCyclon implements PeerSampler {
   private readonly sleepers = new SleeperMemory();
   /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
   private rounds = 0;
-  /** View indices drawn by `sample` (this view's own scratch: read before the next draw). */
-  private readonly picked: Int32Array;
 
   /** `bootstrap`: initial neighbours (e.g. drawn at random when the node joins). */
   constructor(
@@ -51,12 +56,13 @@ export class PeerSamplingCyclon implements PeerSampler {
     private readonly o: CyclonOptions,
     bootstrap: readonly number[],
   ) {
-    this.buf = new Int32Array(3 * o.viewSize);
-    this.picked = new Int32Array(o.viewSize);
+    this.buf = new Int32Array(4 * o.viewSize + FILTER_WORDS);
     this.age = o.viewSize;
     this.sentAt = 2 * o.viewSize;
+    this.pickedAt = 3 * o.viewSize;
+    this.filterAt = 4 * o.viewSize;
     for (const id of bootstrap)
-      if (id !== self && this.indexOf(id) < 0 && this.size < o.viewSize) this.add(id, 0);
+      if (id !== self && !this.has(id) && this.size < o.viewSize) this.add(id, 0);
   }
 
   /** Current view, for tests and diagnostics (a copy). */
@@ -80,8 +86,7 @@ export class PeerSamplingCyclon implements PeerSampler {
 
   markAwake(peer: number): void {
     this.sleepers.remove(peer);
-    if (peer !== this.self && this.size < this.o.viewSize && this.indexOf(peer) < 0)
-      this.add(peer, 0);
+    if (peer !== this.self && this.size < this.o.viewSize && !this.has(peer)) this.add(peer, 0);
   }
 
   startShuffle(rng: Rng): ShuffleRequest | null {
@@ -97,9 +102,10 @@ export class PeerSamplingCyclon implements PeerSampler {
     const q = buf[oldest]!;
     this.removeAt(oldest);
     const n = this.sample(this.o.shuffleLength - 1, rng);
-    const entries = [this.self, 0];
+    const entries: number[] = [];
+    entries.push(this.self, 0);
     for (let j = 0; j < n; j++) {
-      const i = this.picked[j]!;
+      const i = buf[this.pickedAt + j]!;
       buf[this.sentAt + j] = buf[i]!;
       entries.push(buf[i]!, buf[age + i]!);
     }
@@ -112,7 +118,7 @@ export class PeerSamplingCyclon implements PeerSampler {
     const buf = this.buf;
     const reply: number[] = [];
     for (let j = 0; j < n; j++) {
-      const i = this.picked[j]!;
+      const i = buf[this.pickedAt + j]!;
       buf[this.sentAt + j] = buf[i]!;
       reply.push(buf[i]!, buf[this.age + i]!);
     }
@@ -130,40 +136,56 @@ export class PeerSamplingCyclon implements PeerSampler {
   /** Keeps received entries: skip self and known ids, fill free slots, then replace sent entries. */
   private merge(entries: readonly number[]): void {
     const viewSize = this.o.viewSize;
+    const buf = this.buf;
     for (let k = 0; k + 1 < entries.length; k += 2) {
       const id = entries[k]!;
       const age = entries[k + 1]!;
-      if (id === this.self || this.indexOf(id) >= 0 || this.sleepers.has(id)) continue;
+      if (id === this.self || this.has(id) || this.sleepers.has(id)) continue;
       if (this.size < viewSize) {
         this.add(id, age);
         continue;
       }
-      const victim =
-        this.sentCount > 0 ? this.indexOf(this.buf[this.sentAt + --this.sentCount]!) : -1;
+      if (this.sentCount === 0) continue;
+      const j = --this.sentCount;
+      const victim = this.find(buf[this.sentAt + j]!, buf[this.pickedAt + j]!);
       if (victim >= 0) {
-        this.buf[victim] = id;
-        this.buf[this.age + victim] = age;
+        buf[victim] = id;
+        buf[this.age + victim] = age;
+        this.setBit(id);
       }
     }
   }
 
   /**
-   * `k` distinct random indices into the view (partial Fisher–Yates), left in `picked[0..n)`;
+   * `k` distinct random indices into the view (partial Fisher–Yates), left at `pickedAt`;
    * returns n = min(k, size). Same draws, in the same order, as shuffling a fresh
    * [0, 1, …, size − 1] array.
    */
   private sample(k: number, rng: Rng): number {
     const size = this.size;
-    const idx = this.picked;
-    for (let i = 0; i < size; i++) idx[i] = i;
+    const idx = this.buf;
+    const at = this.pickedAt;
+    for (let i = 0; i < size; i++) idx[at + i] = i;
     const n = Math.min(k, size);
     for (let i = 0; i < n; i++) {
-      const j = i + rng.int(size - i);
-      const t = idx[i]!;
-      idx[i] = idx[j]!;
+      const j = at + i + rng.int(size - i);
+      const t = idx[at + i]!;
+      idx[at + i] = idx[j]!;
       idx[j] = t;
     }
     return n;
+  }
+
+  /** Is `id` in the view? The filter answers most "no"s without a scan. */
+  private has(id: number): boolean {
+    return (this.buf[this.filterAt + ((id >>> 5) & (FILTER_WORDS - 1))]! & (1 << id)) !== 0
+      ? this.indexOf(id) >= 0
+      : false;
+  }
+
+  /** Position of `id`, looked for first at `hint` (where it was when sampled). */
+  private find(id: number, hint: number): number {
+    return hint < this.size && this.buf[hint] === id ? hint : this.indexOf(id);
   }
 
   /** Position of `id` in the view, or -1 (a plain loop: cheaper than TypedArray#indexOf here). */
@@ -177,11 +199,20 @@ export class PeerSamplingCyclon implements PeerSampler {
     this.buf[this.size] = id;
     this.buf[this.age + this.size] = age;
     this.size++;
+    this.setBit(id);
+  }
+
+  /** Sets `id`'s filter bit. A bit may outlive its id (a superset is enough): rebuilt on removals. */
+  private setBit(id: number): void {
+    this.buf[this.filterAt + ((id >>> 5) & (FILTER_WORDS - 1))]! |= 1 << id;
   }
 
   private removeAt(i: number): void {
+    const buf = this.buf;
     const last = --this.size;
-    this.buf[i] = this.buf[last]!;
-    this.buf[this.age + i] = this.buf[this.age + last]!;
+    buf[i] = buf[last]!;
+    buf[this.age + i] = buf[this.age + last]!;
+    buf.fill(0, this.filterAt, this.filterAt + FILTER_WORDS);
+    for (let k = 0; k < last; k++) this.setBit(buf[k]!);
   }
 }

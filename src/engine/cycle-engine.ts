@@ -99,17 +99,24 @@ export class CycleEngine<M extends Envelope> {
         );
       }
       messages += delivered;
-      for (const r of this.transport.recipients()) {
-        const agent = agents[r];
-        if (agent === undefined)
-          throw new InvariantError(`message for node ${r}, which is not hosted here`);
-        if (startedIn[r] !== round) {
-          startedIn[r] = round;
-          agent.onRoundStart(round);
-          late.push(r);
+      const all = this.transport.delivered?.();
+      if (all !== undefined) {
+        // The inboxes as one list: a recipient's group starts where `to` changes.
+        let agent: Agent<M> | undefined;
+        for (let i = 0, r = -1; i < all.length; i++) {
+          const m = all[i]!;
+          if (m.to !== r) {
+            r = m.to;
+            agent = this.recipient(r, round, late);
+          }
+          agent!.onMessage(m);
         }
-        const box = this.transport.inbox(r);
-        for (let i = 0; i < box.length; i++) agent.onMessage(box[i]!);
+      } else {
+        for (const r of this.transport.recipients()) {
+          const agent = this.recipient(r, round, late);
+          const box = this.transport.inbox(r);
+          for (let i = 0; i < box.length; i++) agent.onMessage(box[i]!);
+        }
       }
     }
     if (this.plainLoop) {
@@ -127,6 +134,19 @@ export class CycleEngine<M extends Envelope> {
     }
     await this.transport.sync?.();
     return { phases, messages };
+  }
+
+  /** The agent of recipient `r`, given its round start first if it has not had it (`late`). */
+  private recipient(r: number, round: number, late: number[]): Agent<M> {
+    const agent = this.agents[r];
+    if (agent === undefined)
+      throw new InvariantError(`message for node ${r}, which is not hosted here`);
+    if (this.startedIn[r] !== round) {
+      this.startedIn[r] = round;
+      agent.onRoundStart(round);
+      late.push(r);
+    }
+    return agent;
   }
 
   /** Every hosted agent that is not dormant (all of them for the plain loop), ascending. */

@@ -1,63 +1,85 @@
 /**
  * In-memory network: the default transport, and real code (memberlist ships its mock transport
- * the same way). Double-buffered inboxes give phase semantics without copying messages.
+ * the same way). A phase's sends go to one flat list; the next phase sorts them by recipient.
  */
 import { invariant } from '../core/errors.ts';
 import { sortCanonical, type Envelope, type Transport } from './transport.ts';
 
 export class TransportInMemory<M extends Envelope> implements Transport<M> {
-  private next: M[][];
-  private cur: M[][];
-  private readonly marked: Uint8Array;
+  /** Messages sent since the last phase, in send order (one flat list: a send touches no inbox). */
+  private sent: M[] = [];
+  /** The current phase's messages, grouped by recipient (ascending), each group canonical. */
+  private mail: M[] = [];
+  /** Per node: messages sent to it since the last phase. */
+  private readonly queued: Int32Array;
+  /** Per node: where its group starts in `mail`, and its length (0: no mail this phase). */
+  private readonly boxStart: Int32Array;
+  private readonly boxLength: Int32Array;
   private nextRecipients: number[] = [];
   private curRecipients: number[] = [];
   /** Messages sent since the transport was created. */
   sentCount = 0;
 
   constructor(readonly nodeCount: number) {
-    this.next = Array.from({ length: nodeCount }, () => []);
-    this.cur = Array.from({ length: nodeCount }, () => []);
-    this.marked = new Uint8Array(nodeCount);
+    this.queued = new Int32Array(nodeCount);
+    this.boxStart = new Int32Array(nodeCount);
+    this.boxLength = new Int32Array(nodeCount);
   }
 
   send(msg: M): void {
     const to = msg.to;
     // Checked before calling `invariant` so that the hot path allocates no message closure.
     if (!(to >= 0 && to < this.nodeCount)) invariant(false, `message to unknown node ${to}`);
-    if (this.marked[to] === 0) {
-      this.marked[to] = 1;
-      this.nextRecipients.push(to);
-    }
-    this.next[to]!.push(msg);
+    if (this.queued[to]!++ === 0) this.nextRecipients.push(to);
+    this.sent.push(msg);
     this.sentCount++;
   }
 
   nextPhase(): Promise<number> {
-    for (const r of this.curRecipients) empty(this.cur[r]!);
-    const swap = this.cur;
-    this.cur = this.next;
-    this.next = swap;
+    const boxStart = this.boxStart;
+    const boxLength = this.boxLength;
+    const queued = this.queued;
+    for (const r of this.curRecipients) boxLength[r] = 0;
     const rs = this.nextRecipients;
     this.nextRecipients = this.curRecipients;
     this.nextRecipients.length = 0;
     this.curRecipients = rs;
-    orderAscending(rs, this.marked);
-    let delivered = 0;
+    orderAscending(rs, queued);
+    // A counting sort by recipient: each group in send order, then sorted canonically.
+    let at = 0;
     for (const r of rs) {
-      this.marked[r] = 0;
-      const box = this.cur[r]!;
-      if (box.length > 1) sortCanonical(box);
-      delivered += box.length;
+      boxStart[r] = at;
+      at += queued[r]!;
+      queued[r] = 0;
     }
-    return Promise.resolve(delivered);
+    const sent = this.sent;
+    const mail = this.mail;
+    // Resized without dropping its backing store (every slot is overwritten below).
+    while (mail.length > sent.length) mail.pop();
+    while (mail.length < sent.length) mail.push(sent[0]!);
+    for (let i = 0; i < sent.length; i++) {
+      const m = sent[i]!;
+      mail[boxStart[m.to]! + boxLength[m.to]!++] = m;
+    }
+    for (const r of rs) if (boxLength[r]! > 1) sortCanonical(mail, boxStart[r]!, boxLength[r]!);
+    const count = sent.length;
+    empty(sent);
+    return Promise.resolve(count);
   }
 
   recipients(): readonly number[] {
     return this.curRecipients;
   }
 
+  delivered(): readonly M[] {
+    return this.mail;
+  }
+
   inbox(node: number): readonly M[] {
-    return this.cur[node] ?? [];
+    const n = this.boxLength[node] ?? 0;
+    if (n === 0) return [];
+    const start = this.boxStart[node]!;
+    return this.mail.slice(start, start + n);
   }
 
   pending(): boolean {
@@ -71,9 +93,9 @@ export class TransportInMemory<M extends Envelope> implements Transport<M> {
 
 /**
  * Sorts the distinct recipients `rs` ascending. When they are many, rebuilding the list from the
- * `marked` flags (set exactly for the members of `rs`) is a linear scan instead of a sort.
+ * `marked` counts (non-zero exactly for the members of `rs`) is a linear scan instead of a sort.
  */
-function orderAscending(rs: number[], marked: Uint8Array): void {
+function orderAscending(rs: number[], marked: Int32Array): void {
   const count = rs.length;
   if (count < 2) return;
   if (count * 16 < marked.length) {

@@ -24,6 +24,11 @@ export interface Transport<M extends Envelope> {
   /** The current phase's inbox of a local node, in canonical order. */
   inbox(node: number): readonly M[];
   /**
+   * Optional: the current phase's inboxes of `recipients()`, in that order, as one list (valid
+   * until the next `nextPhase`), so the engine needs no array per inbox.
+   */
+  delivered?(): readonly M[];
+  /**
    * A barrier that delivers nothing, called after every round's end so that events of all
    * processes are in before the step is measured (distributed transports); absent in memory.
    */
@@ -34,12 +39,20 @@ export interface Transport<M extends Envelope> {
   close(): Promise<void>;
 }
 
-/** Sorts a small inbox by (from, seq) in place; insertion sort, linear when already ordered. */
-export function sortCanonical<M extends Envelope>(a: M[]): void {
-  for (let i = 1; i < a.length; i++) {
+/**
+ * Sorts a small inbox by (from, seq) in place (`a[start, start + length)`, default all of `a`);
+ * insertion sort, linear when already ordered.
+ */
+export function sortCanonical<M extends Envelope>(
+  a: M[],
+  start = 0,
+  length = a.length - start,
+): void {
+  const end = start + length;
+  for (let i = start + 1; i < end; i++) {
     const x = a[i]!;
     let j = i - 1;
-    while (j >= 0 && (a[j]!.from > x.from || (a[j]!.from === x.from && a[j]!.seq > x.seq))) {
+    while (j >= start && (a[j]!.from > x.from || (a[j]!.from === x.from && a[j]!.seq > x.seq))) {
       a[j + 1] = a[j]!;
       j--;
     }
