@@ -199,6 +199,7 @@ export class PmAgent implements Agent<Message> {
     c.out = null;
     c.resume = null;
     c.reservations.clear();
+    c.reserved = 0;
     c.records.clear();
     c.cpuReservedMips = 0;
     c.ramReservedMb = 0;

@@ -240,6 +240,7 @@ export function onOffer(c: ConsolidationState, m: Message, out: Out): void {
     token,
     createdRound: n.round,
   });
+  c.reserved = c.reservations.size;
   c.cpuReservedMips += m.cpuMips;
   c.ramReservedMb += m.ramMb;
   c.records.set(key, { kind: RecordKind.Accepted, round: n.round });
@@ -291,9 +292,10 @@ export function onTransfer(c: ConsolidationState, m: Message, out: Out): void {
     return;
   }
   c.reservations.delete(key);
+  c.reserved = c.reservations.size;
   c.cpuReservedMips -= r.cpuMips;
   c.ramReservedMb -= r.ramMb;
-  if (c.reservations.size === 0) {
+  if (c.reserved === 0) {
     c.cpuReservedMips = 0;
     c.ramReservedMb = 0;
   }

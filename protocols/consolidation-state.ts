@@ -79,6 +79,12 @@ export interface ConsolidationState {
   resume: OutSession | null;
   /** Open reservations keyed by (sender, offer seq). */
   reservations: Map<number, Reservation>;
+  /**
+   * `reservations.size`, stored again after each change to the Map: the checks every round
+   * makes on every awake PM read this field instead of reaching the Map (on large fleets, two
+   * cache misses per PM and round).
+   */
+  reserved: number;
   /** Answers given to offers, keyed by (sender, offer seq). */
   records: Map<number, DecisionRecord>;
   /** Last decision token handed out; strictly increasing. */
@@ -105,6 +111,7 @@ export function createConsolidation(
     out: null,
     resume: null,
     reservations: new Map(),
+    reserved: 0,
     records: new Map(),
     tokens: 0,
   };

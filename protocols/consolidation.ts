@@ -212,7 +212,7 @@ function onRoundEnd(c: ConsolidationState, out: Out): void {
   const n = c.node;
   if (n.asleep) return;
   c.stuckRounds = isOverloaded(c) ? c.stuckRounds + 1 : 0;
-  if (n.vms.length === 0 && c.out === null && c.reservations.size === 0 && c.upAtRound === 0) {
+  if (n.vms.length === 0 && c.out === null && c.reserved === 0 && c.upAtRound === 0) {
     n.asleep = true;
     c.stuckRounds = 0;
     out.slept();
@@ -220,18 +220,19 @@ function onRoundEnd(c: ConsolidationState, out: Out): void {
 }
 
 function expireReservations(c: ConsolidationState, out: Out): void {
-  if (c.reservations.size === 0) return;
+  if (c.reserved === 0) return;
   const round = c.node.round;
   for (const [key, r] of c.reservations) {
     if (round - r.createdRound >= c.options.reservationTtlRounds) {
       c.reservations.delete(key);
+      c.reserved = c.reservations.size;
       c.cpuReservedMips -= r.cpuMips;
       c.ramReservedMb -= r.ramMb;
       c.records.set(key, { kind: RecordKind.Refused, round });
       if (r.token !== 0) out.forget(r.token);
     }
   }
-  if (c.reservations.size === 0) {
+  if (c.reserved === 0) {
     // Exact zero: sums of floats must not drift.
     c.cpuReservedMips = 0;
     c.ramReservedMb = 0;

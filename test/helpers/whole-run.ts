@@ -12,7 +12,8 @@ import type { PmAgent } from '../../nodes/pm-agent.ts';
 
 /**
  * Checks every agent (a sleeping PM holds nothing and has no session or reservation; its sleep
- * agrees with the datacenter's; no VM is owned twice; owned + reserved RAM fits) and returns, per
+ * agrees with the datacenter's; no VM is owned twice; owned + reserved RAM fits; its count of
+ * open reservations is the Map's) and returns, per
  * VM, the PM that owns it and the PM that holds it in escrow (−1: none). `more` checks an agent
  * further.
  */
@@ -25,6 +26,7 @@ export function agentLedger(
   const escrow = new Int32Array(dc.vmCount).fill(-1);
   for (const a of sim.agents.filter((x) => x !== undefined)) {
     const s = { ...a.node, ...a.consolidation };
+    expect(s.reserved, `PM ${s.id}'s reservation count`).toBe(s.reservations.size);
     if (s.asleep) {
       expect(s.vms.length, `sleeping PM ${s.id} holds VMs`).toBe(0);
       expect(s.out, `sleeping PM ${s.id} has a session`).toBeNull();
