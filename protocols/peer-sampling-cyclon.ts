@@ -8,7 +8,16 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../src/core/rng.ts';
-import { SleeperMemory, type PeerSampler, type ShuffleRequest } from './peer-sampling.ts';
+import {
+  SLEEPER_WORDS,
+  sleepersAdd,
+  sleepersHas,
+  sleepersInit,
+  sleepersPick,
+  sleepersRemove,
+  type PeerSampler,
+  type ShuffleRequest,
+} from './peer-sampling.ts';
 
 /** Cyclon's options (config section `cyclon`), declared once with their defaults. */
 export const CyclonOptionsSchema = z
@@ -34,7 +43,8 @@ export class PeerSamplingCyclon implements PeerSampler {
   // The view is kept in one typed array (few objects to reach per message, nothing allocated
   // per round): ids in slots [0, viewSize), their ages at `age` + i, the ids sent in the pending
   // shuffle at `sentAt` + j, the view indices drawn by `sample` at `pickedAt` + j (for a sent
-  // entry: where it was when sent), and at `filterAt` a 256-bit filter of the view's ids. Order
+  // entry: where it was when sent), at `filterAt` a 256-bit filter of the view's ids, and at
+  // `sleepersAt` the sleepers it remembers (peer-sampling.ts, SleeperMemory's layout). Order
   // matters (random draws index into the view), so additions append and removals move the last
   // entry into the hole.
   private readonly buf: Int32Array;
@@ -42,11 +52,11 @@ export class PeerSamplingCyclon implements PeerSampler {
   private readonly sentAt: number;
   private readonly pickedAt: number;
   private readonly filterAt: number;
+  private readonly sleepersAt: number;
   /** Entries in the view. */
   private size = 0;
   /** Entries sent in the pending shuffle: replaced first (last one first) by what comes back. */
   private sentCount = 0;
-  private readonly sleepers = new SleeperMemory();
   /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
   private rounds = 0;
 
@@ -56,11 +66,13 @@ export class PeerSamplingCyclon implements PeerSampler {
     private readonly o: CyclonOptions,
     bootstrap: readonly number[],
   ) {
-    this.buf = new Int32Array(4 * o.viewSize + FILTER_WORDS);
+    this.buf = new Int32Array(4 * o.viewSize + FILTER_WORDS + SLEEPER_WORDS);
     this.age = o.viewSize;
     this.sentAt = 2 * o.viewSize;
     this.pickedAt = 3 * o.viewSize;
     this.filterAt = 4 * o.viewSize;
+    this.sleepersAt = this.filterAt + FILTER_WORDS;
+    sleepersInit(this.buf, this.sleepersAt);
     for (const id of bootstrap)
       if (id !== self && !this.has(id) && this.size < o.viewSize) this.add(id, 0);
   }
@@ -75,17 +87,17 @@ export class PeerSamplingCyclon implements PeerSampler {
   }
 
   pickSleeper(rng: Rng): number {
-    return this.sleepers.pick(rng);
+    return sleepersPick(this.buf, this.sleepersAt, rng);
   }
 
   markAsleep(peer: number): void {
     const i = this.indexOf(peer);
     if (i >= 0) this.removeAt(i);
-    this.sleepers.add(peer);
+    sleepersAdd(this.buf, this.sleepersAt, peer);
   }
 
   markAwake(peer: number): void {
-    this.sleepers.remove(peer);
+    sleepersRemove(this.buf, this.sleepersAt, peer);
     if (peer !== this.self && this.size < this.o.viewSize && !this.has(peer)) this.add(peer, 0);
   }
 
@@ -140,7 +152,7 @@ export class PeerSamplingCyclon implements PeerSampler {
     for (let k = 0; k + 1 < entries.length; k += 2) {
       const id = entries[k]!;
       const age = entries[k + 1]!;
-      if (id === this.self || this.has(id) || this.sleepers.has(id)) continue;
+      if (id === this.self || this.has(id) || sleepersHas(this.buf, this.sleepersAt, id)) continue;
       if (this.size < viewSize) {
         this.add(id, age);
         continue;

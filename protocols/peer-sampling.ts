@@ -27,84 +27,121 @@ export interface PeerSampler {
   onShuffleReply(from: number, entries: readonly number[]): void;
 }
 
+/** Sleepers a node remembers (`SleeperMemory`). */
+export const SLEEPER_CAPACITY = 8;
 /**
- * The few most recently learnt sleepers: wake candidates. A ring of `capacity` ids (-1: free
- * slot), overwritten oldest-first. Membership is asked about for every message and view entry,
- * so a 64-bit filter (bit `id & 63` set for every remembered id, as two 32-bit words) answers most
- * "no" at once; only a set bit costs a scan of the ring.
+ * Int32 words of a sleeper memory: the filter's two words (read for every message, so first),
+ * the ring's next slot, then the ring of ids.
+ */
+export const SLEEPER_WORDS = 3 + SLEEPER_CAPACITY;
+const LO = 0;
+const HI = 1;
+const NEXT = 2;
+const RING = 3;
+
+/**
+ * The few most recently learnt sleepers: wake candidates. A ring of `SLEEPER_CAPACITY` ids (−1:
+ * free slot), overwritten oldest-first. Membership is asked about for every message and view
+ * entry, so a 64-bit filter (bit `id & 63` set for every remembered id, as two 32-bit words)
+ * answers most "no" at once; only a set bit costs a scan of the ring. It is `SLEEPER_WORDS`
+ * Int32 words: this class's own, or (through the functions below) a region of its owner's buffer
+ * (Cyclon keeps it beside its view, so a message's checks reach one buffer).
  */
 export class SleeperMemory {
-  private readonly ids: Int32Array;
-  private next = 0;
-  /** Filter bits of the remembered ids: ids 0..31 mod 64 in `lo`, 32..63 in `hi`. */
-  private lo = 0;
-  private hi = 0;
+  private readonly buf = new Int32Array(SLEEPER_WORDS);
 
-  constructor(capacity = 8) {
-    this.ids = new Int32Array(capacity).fill(-1);
-  }
-
-  /** Might `peer` (≥ 0) be remembered? False means certainly not. */
-  private mayHave(peer: number): boolean {
-    const b = peer & 63;
-    return ((b < 32 ? this.lo >>> b : this.hi >>> (b - 32)) & 1) !== 0;
-  }
-
-  /** Rebuilds the filter after an id left the ring. */
-  private refilter(): void {
-    this.lo = 0;
-    this.hi = 0;
-    const ids = this.ids;
-    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) this.setBit(ids[i]!);
-  }
-
-  private setBit(peer: number): void {
-    const b = peer & 63;
-    if (b < 32) this.lo |= 1 << b;
-    else this.hi |= 1 << (b - 32);
-  }
-
-  private indexOf(peer: number): number {
-    const ids = this.ids;
-    for (let i = 0; i < ids.length; i++) if (ids[i] === peer) return i;
-    return -1;
+  constructor() {
+    sleepersInit(this.buf, 0);
   }
 
   add(peer: number): void {
-    if (this.has(peer)) return;
-    const evicted = this.ids[this.next]!;
-    this.ids[this.next] = peer;
-    this.next = (this.next + 1) % this.ids.length;
-    if (evicted >= 0) this.refilter();
-    else this.setBit(peer);
+    sleepersAdd(this.buf, 0, peer);
   }
 
   remove(peer: number): void {
-    if (!this.has(peer)) return;
-    this.ids[this.indexOf(peer)] = -1;
-    this.refilter();
+    sleepersRemove(this.buf, 0, peer);
   }
 
   has(peer: number): boolean {
-    return peer >= 0 && this.mayHave(peer) && this.indexOf(peer) >= 0;
+    return sleepersHas(this.buf, 0, peer);
   }
 
-  /** A uniformly chosen remembered sleeper, forgotten once picked; -1 if none. */
+  /** A uniformly chosen remembered sleeper, forgotten once picked; −1 if none. */
   pick(rng: Rng): number {
-    let known = 0;
-    for (const s of this.ids) if (s >= 0) known++;
-    if (known === 0) return -1;
-    let k = rng.int(known);
-    for (let i = 0; i < this.ids.length; i++) {
-      const s = this.ids[i]!;
-      if (s >= 0 && k-- === 0) {
-        this.ids[i] = -1;
-        this.refilter();
-        return s;
-      }
-    }
-    return -1;
+    return sleepersPick(this.buf, 0, rng);
   }
+}
+
+/*
+ * The sleeper memory's operations on its words (buf from at), for owners that keep it in their
+ * own buffer and call them directly: one object fewer to reach per message.
+ */
+
+/** An empty memory: no ids, the ring's next slot 0, no filter bits. */
+export function sleepersInit(buf: Int32Array, at: number): void {
+  buf.fill(-1, at + RING, at + RING + SLEEPER_CAPACITY);
+  buf[at + NEXT] = 0;
+  buf[at + LO] = 0;
+  buf[at + HI] = 0;
+}
+
+export function sleepersHas(buf: Int32Array, at: number, peer: number): boolean {
+  if (peer < 0) return false;
+  const b = peer & 63;
+  const word = b < 32 ? buf[at + LO]! >>> b : buf[at + HI]! >>> (b - 32);
+  return (word & 1) !== 0 && ringIndexOf(buf, at, peer) >= 0;
+}
+
+export function sleepersAdd(buf: Int32Array, at: number, peer: number): void {
+  if (sleepersHas(buf, at, peer)) return;
+  const next = buf[at + NEXT]!;
+  const evicted = buf[at + RING + next]!;
+  buf[at + RING + next] = peer;
+  buf[at + NEXT] = (next + 1) % SLEEPER_CAPACITY;
+  if (evicted >= 0) refilter(buf, at);
+  else setBit(buf, at, peer);
+}
+
+export function sleepersRemove(buf: Int32Array, at: number, peer: number): void {
+  if (!sleepersHas(buf, at, peer)) return;
+  buf[at + RING + ringIndexOf(buf, at, peer)] = -1;
+  refilter(buf, at);
+}
+
+export function sleepersPick(buf: Int32Array, at: number, rng: Rng): number {
+  const ring = at + RING;
+  let known = 0;
+  for (let i = ring; i < ring + SLEEPER_CAPACITY; i++) if (buf[i]! >= 0) known++;
+  if (known === 0) return -1;
+  let k = rng.int(known);
+  for (let i = ring; i < ring + SLEEPER_CAPACITY; i++) {
+    const s = buf[i]!;
+    if (s >= 0 && k-- === 0) {
+      buf[i] = -1;
+      refilter(buf, at);
+      return s;
+    }
+  }
+  return -1;
+}
+
+function ringIndexOf(buf: Int32Array, at: number, peer: number): number {
+  for (let i = 0; i < SLEEPER_CAPACITY; i++) if (buf[at + RING + i] === peer) return i;
+  return -1;
+}
+
+function setBit(buf: Int32Array, at: number, peer: number): void {
+  const b = peer & 63;
+  if (b < 32) buf[at + LO] = buf[at + LO]! | (1 << b);
+  else buf[at + HI] = buf[at + HI]! | (1 << (b - 32));
+}
+
+/** Rebuilds the filter after an id left the ring. */
+function refilter(buf: Int32Array, at: number): void {
+  buf[at + LO] = 0;
+  buf[at + HI] = 0;
+  for (let i = at + RING; i < at + RING + SLEEPER_CAPACITY; i++)
+    if (buf[i]! >= 0) setBit(buf, at, buf[i]!);
 }
 
 /**
