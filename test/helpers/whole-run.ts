@@ -9,13 +9,19 @@ import type { Simulation } from '../../experiments/simulation.ts';
 import type { TransportFaulty } from '../../src/transport/transport-faulty.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { PmAgent } from '../../nodes/pm-agent.ts';
+import { recordKey } from '../../protocols/consolidation-rules.ts';
+import { RecordKind } from '../../protocols/consolidation-state.ts';
 
 /**
  * Checks every agent (a sleeping PM holds nothing and has no session or reservation; its sleep
- * agrees with the datacenter's; no VM is owned twice; owned + reserved RAM fits; its count of
- * open reservations is the Map's) and returns, per
- * VM, the PM that owns it and the PM that holds it in escrow (−1: none). `more` checks an agent
- * further.
+ * agrees with the datacenter's; no VM is owned twice or held in two live escrows; owned + reserved
+ * RAM fits; its count of open reservations is the Map's) and returns, per VM, the PM that owns it
+ * and the PM that holds it in a live escrow (−1: none). `more` checks an agent further.
+ *
+ * An escrow is stale when its peer has already committed the Transfer and only the Done was lost:
+ * the sender keeps asking until a Done comes, while the new owner may already be sending the VM
+ * on. A stale escrow is not the VM's (it is in no PM's books but its new owner's), so it is left
+ * out of the ledger.
  */
 export function agentLedger(
   sim: Simulation,
@@ -40,13 +46,22 @@ export function agentLedger(
       ram += dc.vmRamMb[vm]!;
     }
     expect(ram + s.ramReservedMb).toBeLessThanOrEqual(s.ramCapMb + 1e-6);
-    if (s.out?.phase === 'transferring') {
-      expect(escrow[s.out.vm]).toBe(-1);
+    if (s.out?.phase === 'transferring' && !committedByPeer(sim, s.id, s.out.peer, s.out.last.re)) {
+      expect(
+        escrow[s.out.vm],
+        `VM ${s.out.vm} in the escrow of ${escrow[s.out.vm]} and ${s.id}`,
+      ).toBe(-1);
       escrow[s.out.vm] = s.id;
     }
     more(a);
   }
   return { owners, escrow };
+}
+
+/** Has PM `peer` committed the Transfer from `sender` for its offer `offerSeq` (only the Done is outstanding)? */
+function committedByPeer(sim: Simulation, sender: number, peer: number, offerSeq: number): boolean {
+  const rec = sim.agents[peer]?.consolidation.records.get(recordKey(sender, offerSeq));
+  return rec?.kind === RecordKind.Committed;
 }
 
 /**
