@@ -110,12 +110,11 @@ export class QTable {
   }
 
   /**
-   * Bytes this table holds: its row pool and masks (capacity, not only the slots in use) and, for
-   * a sparse table with rows, its slot map (memory per PM, as bench prints it).
+   * Bytes this table holds: its row pool and masks (capacity, not only the slots in use) and its
+   * slot map (memory per PM, as bench prints it).
    */
   bytes(): number {
-    if (!this.isDense && this.used === 0) return 0;
-    return this.pool.byteLength + this.masks.byteLength + (this.isDense ? 0 : PAIR_COUNT);
+    return this.pool.byteLength + this.masks.byteLength + this.slotOf.byteLength;
   }
 
   get(state: number, action: number): number {
