@@ -5,12 +5,38 @@
  */
 import { expect } from 'vitest';
 import type fc from 'fast-check';
-import type { Simulation } from '../../experiments/simulation.ts';
-import type { TransportFaulty } from '../../src/transport/transport-faulty.ts';
+import { Simulation } from '../../experiments/simulation.ts';
+import type { ExperimentConfig } from '../../experiments/config.ts';
+import { TransportFaulty, type FaultOptions } from '../../src/transport/transport-faulty.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { Workload } from '../../src/workload/workload.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { PmAgent } from '../../nodes/pm-agent.ts';
 import { recordKey } from '../../protocols/consolidation-rules.ts';
 import { RecordKind } from '../../protocols/consolidation-state.ts';
+
+/**
+ * A simulation over a fault-injecting network (`faults`' rates, up to 4 phases of delay, its own
+ * stream forked from `seed`); `onMigration` sees every committed migration.
+ */
+export function faultySimulation(
+  config: ExperimentConfig,
+  workload: Workload,
+  seed: number,
+  faults: FaultOptions,
+  onMigration: (vm: number, from: number, to: number) => void,
+): { sim: Simulation; faults: TransportFaulty<Message> } {
+  let network!: TransportFaulty<Message>;
+  const sim = new Simulation(config, workload, {
+    wrapTransport: (t) =>
+      (network = new TransportFaulty(t, new Rng(seed).fork('faults'), {
+        ...faults,
+        maxDelayPhases: 4,
+      })),
+    onMigration,
+  });
+  return { sim, faults: network };
+}
 
 /**
  * Checks every agent (a sleeping PM holds nothing and has no session or reservation; its sleep
@@ -56,6 +82,17 @@ export function agentLedger(
     more(a);
   }
   return { owners, escrow };
+}
+
+/** VMs held in a stale escrow now: their sender waits for the Done of a Transfer already committed. */
+export function staleEscrows(sim: Simulation): number[] {
+  const vms: number[] = [];
+  for (const a of sim.agents) {
+    const o = a?.consolidation.out;
+    if (o?.phase === 'transferring' && committedByPeer(sim, a!.id, o.peer, o.last.re))
+      vms.push(o.vm);
+  }
+  return vms;
 }
 
 /** Has PM `peer` committed the Transfer from `sender` for its offer `offerSeq` (only the Done is outstanding)? */

@@ -13,10 +13,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Simulation, checkConservation } from '../../experiments/simulation.ts';
 import { TransportFaulty } from '../../src/transport/transport-faulty.ts';
-import { Rng } from '../../src/core/rng.ts';
 import type { Message } from '../../protocols/messages.ts';
 import { ArrayWorkload, testConfig } from '../helpers/fixtures.ts';
-import { agentLedger, checkPlacement, RoundCommand, settle } from '../helpers/whole-run.ts';
+import {
+  agentLedger,
+  checkPlacement,
+  faultySimulation,
+  RoundCommand,
+  settle,
+} from '../helpers/whole-run.ts';
 
 /** −1: down; −2: not arrived yet (or waiting for room); −3: ended. */
 const DOWN = -1;
@@ -284,20 +289,15 @@ describe('crashes and returns over an unreliable network', () => {
             departuresAt: new Map(),
             restartDelay: p.restartDelaySteps,
           };
-          const sim = new Simulation(config, workload, {
-            wrapTransport: (t) =>
-              (faults = new TransportFaulty(t, new Rng(p.seed).fork('faults'), {
-                ...p,
-                maxDelayPhases: 4,
-              })),
-            onMigration: (vm, from, to) => {
-              if (model.owner[vm] === GONE) return; // ended in escrow: nothing physical moves
-              expect(model.owner[vm], `VM ${vm} committed twice or while down`).toBe(from);
-              expect(model.down.has(to), `VM ${vm} committed on crashed PM ${to}`).toBe(false);
-              model.owner[vm] = to;
-              stats.committed++;
-            },
+          const network = faultySimulation(config, workload, p.seed, p, (vm, from, to) => {
+            if (model.owner[vm] === GONE) return; // ended in escrow: nothing physical moves
+            expect(model.owner[vm], `VM ${vm} committed twice or while down`).toBe(from);
+            expect(model.down.has(to), `VM ${vm} committed on crashed PM ${to}`).toBe(false);
+            model.owner[vm] = to;
+            stats.committed++;
           });
+          const sim = network.sim;
+          faults = network.faults;
           model.owner.set(sim.datacenter.vmHost);
           // PMs that join later are down until then (a join is a return); the VMs the initial
           // placement put on them arrive at step 0.
