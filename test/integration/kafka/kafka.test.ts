@@ -54,6 +54,13 @@ async function run(
   return simulate(config, w, hooks);
 }
 
+/** The same summary (key order included), step rows and per-node results. */
+function expectSameResults(a: SimulationResult, b: SimulationResult): void {
+  expect(JSON.stringify(a.summary)).toBe(JSON.stringify(b.summary));
+  expect(a.rows).toEqual(b.rows);
+  expect(a.nodes).toEqual(b.nodes);
+}
+
 const kafka = (runId: string, extra: Record<string, unknown> = {}): ConfigOverrides => ({
   transport: 'kafka',
   kafka: { brokers: KAFKA_BROKERS, run: runId, barrierTimeoutMs: 30_000, ...extra },
@@ -120,9 +127,7 @@ describe('runs over Kafka (real broker)', () => {
     const kaf = await run({ ...base, ...kafka(uniqueRun('parity')) });
     expect(mem.summary.migrations).toBeGreaterThan(0);
     expect(kaf.error).toBeUndefined();
-    expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-    expect(kaf.rows).toEqual(mem.rows);
-    expect(kaf.nodes).toEqual(mem.nodes);
+    expectSameResults(kaf, mem);
   });
 
   /** A node host for `nodes` in another OS process; resolves with its exit code and stderr. */
@@ -163,32 +168,46 @@ describe('runs over Kafka (real broker)', () => {
     );
   }
 
+  /**
+   * Runs `base` over Kafka with nodes `remote` in a node host process (in topic layout `layout`;
+   * absent: the driver's default), checks that both ended cleanly, then runs `base` in memory.
+   */
+  async function withNodeHost(
+    name: string,
+    base: ConfigOverrides,
+    remote = '20-39',
+    layout?: 'node' | 'partitioned',
+  ): Promise<{ kaf: SimulationResult; mem: SimulationResult }> {
+    const runId = uniqueRun(name);
+    const { file } = secretFile();
+    const exited = nodeHost(runId, file, layout ?? 'node', remote);
+    const kaf = await run({
+      ...base,
+      ...kafka(runId, {
+        remoteNodes: [remote],
+        secretFile: file,
+        ...(layout !== undefined && { topicLayout: layout }),
+      }),
+    });
+    const host = await exited;
+    expect(host.code, host.stderr).toBe(0);
+    expect(kaf.error).toBeUndefined();
+    return { kaf, mem: await run(base) };
+  }
+
   it.each(['node', 'partitioned'] as const)(
     'a driver and a node host in another OS process complete a run together, identically (%s topic layout)',
     async (layout) => {
-      const runId = uniqueRun(`twoproc-${layout}`);
-      const { file } = secretFile();
-      const exited = nodeHost(runId, file, layout);
       const base = { pms: 40, steps: 8, seed: 5 };
-      const kaf = await run({
-        ...base,
-        ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file, topicLayout: layout }),
-      });
-      const host = await exited;
-      expect(host.code, host.stderr).toBe(0);
-      expect(kaf.error).toBeUndefined();
+      const { kaf, mem } = await withNodeHost(`twoproc-${layout}`, base, '20-39', layout);
       // The driver only hosts nodes 0–19; the others ran in the node host.
       expect(kaf.agents.filter((a) => a !== undefined)).toHaveLength(20);
-      const mem = await run(base);
       expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
     },
   );
 
   it('cloudsim profile: a node host in another process drops the VMs that end, as one process does', async () => {
-    const runId = uniqueRun('twoproc-ended');
-    const { file } = secretFile();
     // Nodes 0–19 elsewhere: by step 24 VMs have ended on nodes 3, 5, 6, 11 and 16 (their demand read 0).
-    const exited = nodeHost(runId, file, 'node', '0-19');
     // 40 VMs of the real day on 40 PMs, 24 steps.
     const base = {
       ...profileDefaults('cloudsim'),
@@ -198,14 +217,7 @@ describe('runs over Kafka (real broker)', () => {
       seed: 5,
       workload: `planetlab:${PLANETLAB_DAY}`,
     };
-    const kaf = await run({
-      ...base,
-      ...kafka(runId, { remoteNodes: ['0-19'], secretFile: file }),
-    });
-    const host = await exited;
-    expect(host.code, host.stderr).toBe(0);
-    expect(kaf.error).toBeUndefined();
-    const mem = await run(base);
+    const { kaf, mem } = await withNodeHost('twoproc-ended', base, '0-19');
     const hostedEnded = (r: SimulationResult) =>
       r.agents.filter(
         (a) => a !== undefined && a.node.vms.some((vm) => r.datacenter.vmEnded[vm] === 1),
@@ -244,9 +256,6 @@ describe('runs over Kafka (real broker)', () => {
   ] as const)(
     'events with a node host in another process (%s): the scheduler acts on remote PMs from their reports; identical to memory',
     async (_what, over, events) => {
-      const runId = uniqueRun('twoproc-events');
-      const { file } = secretFile();
-      const exited = nodeHost(runId, file, 'node');
       const base = {
         ...over,
         pms: 40,
@@ -254,20 +263,11 @@ describe('runs over Kafka (real broker)', () => {
         seed: 5,
         lifecycle: { events: [...events], admissionSample: 8, restartDelaySteps: 1 },
       } as ConfigOverrides;
-      const kaf = await run({
-        ...base,
-        ...kafka(runId, { remoteNodes: ['20-39'], secretFile: file }),
-      });
-      const host = await exited;
-      expect(host.code, host.stderr).toBe(0);
-      expect(kaf.error).toBeUndefined();
-      const mem = await run(base);
+      const { kaf, mem } = await withNodeHost('twoproc-events', base);
       // Remote PMs crashed, restarted VMs and were drained (nodes 20–39 are the host's).
       expect(mem.summary.lifecycle!.restarts).toBeGreaterThan(0);
       expect(mem.rows[3]!.downPms).toBeGreaterThanOrEqual(10);
-      expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-      expect(kaf.rows).toEqual(mem.rows);
-      expect(kaf.nodes).toEqual(mem.nodes);
+      expectSameResults(kaf, mem);
     },
     120_000,
   );
@@ -312,9 +312,7 @@ describe('runs over Kafka (real broker)', () => {
         restartDelaySteps: 1,
       },
     });
-    expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(replay.summary));
-    expect(kaf.rows).toEqual(replay.rows);
-    expect(kaf.nodes).toEqual(replay.nodes);
+    expectSameResults(kaf, replay);
   }, 120_000);
 
   it('without --tolerate-host-loss a killed node host still stops the run, naming it', async () => {
@@ -348,9 +346,7 @@ describe('runs over Kafka (real broker)', () => {
     expect(kept.sort()).toEqual([t.control, t.events, t.inbox('d'), t.vmMetrics].sort());
     const mem = await run(base);
     expect(mem.summary.migrations).toBeGreaterThan(0);
-    expect(JSON.stringify(kaf.summary)).toBe(JSON.stringify(mem.summary));
-    expect(kaf.rows).toEqual(mem.rows);
-    expect(kaf.nodes).toEqual(mem.nodes);
+    expectSameResults(kaf, mem);
   }, 600_000);
 
   it('a malformed record injected into a node topic is counted and ignored', async () => {
