@@ -5,6 +5,7 @@
  * changes what it does.
  */
 import { z } from 'zod';
+import { Int32Arena } from '../src/core/int32-arena.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { PolicyRegistry } from '../src/policy/registry.ts';
 import { ConsolidationOptionsSchema } from '../protocols/consolidation-options.ts';
@@ -119,6 +120,8 @@ function agentBuilder(
   // −1: a VM not in the datacenter at the start (it arrives later: events).
   spec.placement.forEach((h, vm) => h >= 0 && hosted[h]!.push(vm));
   const nodeRngs = new Rng(spec.seed).fork('nodes');
+  // The nodes' Cyclon views, side by side in id order.
+  const views = new Int32Arena();
   const out = new Out();
   // GLAP's local training runs simulated exchanges with effects of their own.
   const trainOut = new Out();
@@ -138,7 +141,7 @@ function agentBuilder(
           spec.policyOptions,
           prepared,
         ),
-        sampler: makeSampler(spec, id, nodeRng.fork('bootstrap')),
+        sampler: makeSampler(spec, id, nodeRng.fork('bootstrap'), views),
         rng: nodeRng.fork('protocol'),
         sensor,
         options: spec.protocol,
@@ -152,7 +155,7 @@ function agentBuilder(
 }
 
 /** A node's peer sampler; Cyclon views start from `viewSize` random peers (the join bootstrap). */
-function makeSampler(spec: NodeRunSpec, id: number, rng: Rng): PeerSampler {
+function makeSampler(spec: NodeRunSpec, id: number, rng: Rng, views: Int32Arena): PeerSampler {
   const pms = spec.pms;
   if (spec.peerSampling === 'uniform') return new PeerSamplingUniform(id, pms);
   const bootstrap: number[] = [];
@@ -161,5 +164,5 @@ function makeSampler(spec: NodeRunSpec, id: number, rng: Rng): PeerSampler {
     const p = rng.int(pms);
     if (p !== id && !bootstrap.includes(p)) bootstrap.push(p);
   }
-  return new PeerSamplingCyclon(id, spec.cyclon, bootstrap);
+  return new PeerSamplingCyclon(id, spec.cyclon, bootstrap, views);
 }

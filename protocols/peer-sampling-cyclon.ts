@@ -7,6 +7,7 @@
  * sleepers drop out of views while awake PMs keep circulating. Memory: O(viewSize) per node.
  */
 import { z } from 'zod';
+import { Int32Arena } from '../src/core/int32-arena.ts';
 import type { Rng } from '../src/core/rng.ts';
 import {
   SLEEPER_WORDS,
@@ -40,14 +41,15 @@ export type CyclonOptions = z.output<typeof CyclonOptionsSchema>;
 const FILTER_WORDS = 8;
 
 export class PeerSamplingCyclon implements PeerSampler {
-  // The view is kept in one typed array (few objects to reach per message, nothing allocated
-  // per round): ids in slots [0, viewSize), their ages at `age` + i, the ids sent in the pending
-  // shuffle at `sentAt` + j, the view indices drawn by `sample` at `pickedAt` + j (for a sent
-  // entry: where it was when sent), at `filterAt` a 256-bit filter of the view's ids, and at
-  // `sleepersAt` the sleepers it remembers (peer-sampling.ts, SleeperMemory's layout). Order
-  // matters (random draws index into the view), so additions append and removals move the last
-  // entry into the hole.
+  // The view is kept in typed-array words (few objects to reach per message, nothing allocated
+  // per round), a region of an arena shared with the process's other nodes (src/core/int32-arena.ts):
+  // ids from `ids` (viewSize of them), their ages from `age`, the ids sent in the pending shuffle from
+  // `sentAt`, the view indices drawn by `sample` from `pickedAt` (for a sent entry: where it was
+  // when sent), at `filterAt` a 256-bit filter of the view's ids, and at `sleepersAt` the sleepers
+  // it remembers (peer-sampling.ts, SleeperMemory's layout). Order matters (random draws index
+  // into the view), so additions append and removals move the last entry into the hole.
   private readonly buf: Int32Array;
+  private readonly ids: number;
   private readonly age: number;
   private readonly sentAt: number;
   private readonly pickedAt: number;
@@ -60,17 +62,24 @@ export class PeerSamplingCyclon implements PeerSampler {
   /** Rounds seen, to shuffle every `shuffleEveryRounds`. */
   private rounds = 0;
 
-  /** `bootstrap`: initial neighbours (e.g. drawn at random when the node joins). */
+  /**
+   * `bootstrap`: initial neighbours (e.g. drawn at random when the node joins); `arena`: where
+   * its words live (absent: a buffer of its own).
+   */
   constructor(
     readonly self: number,
     private readonly o: CyclonOptions,
     bootstrap: readonly number[],
+    arena?: Int32Arena,
   ) {
-    this.buf = new Int32Array(4 * o.viewSize + FILTER_WORDS + SLEEPER_WORDS);
-    this.age = o.viewSize;
-    this.sentAt = 2 * o.viewSize;
-    this.pickedAt = 3 * o.viewSize;
-    this.filterAt = 4 * o.viewSize;
+    const words = 4 * o.viewSize + FILTER_WORDS + SLEEPER_WORDS;
+    const region = arena ? arena.take(words) : Int32Arena.single(words);
+    this.buf = region.buf;
+    this.ids = region.at;
+    this.age = this.ids + o.viewSize;
+    this.sentAt = this.ids + 2 * o.viewSize;
+    this.pickedAt = this.ids + 3 * o.viewSize;
+    this.filterAt = this.ids + 4 * o.viewSize;
     this.sleepersAt = this.filterAt + FILTER_WORDS;
     sleepersInit(this.buf, this.sleepersAt);
     for (const id of bootstrap)
@@ -79,11 +88,11 @@ export class PeerSamplingCyclon implements PeerSampler {
 
   /** Current view, for tests and diagnostics (a copy). */
   view(): readonly number[] {
-    return Array.from(this.buf.subarray(0, this.size));
+    return Array.from(this.buf.subarray(this.ids, this.ids + this.size));
   }
 
   select(rng: Rng): number {
-    return this.size === 0 ? -1 : this.buf[rng.int(this.size)]!;
+    return this.size === 0 ? -1 : this.buf[this.ids + rng.int(this.size)]!;
   }
 
   pickSleeper(rng: Rng): number {
@@ -107,19 +116,20 @@ export class PeerSamplingCyclon implements PeerSampler {
     const size = this.size;
     if (size === 0) return null;
     const buf = this.buf;
+    const ids = this.ids;
     const age = this.age;
     // Age every entry and find the oldest (first of equals) in one pass.
     let oldest = 0;
     for (let i = 0; i < size; i++) if (++buf[age + i]! > buf[age + oldest]!) oldest = i;
-    const q = buf[oldest]!;
+    const q = buf[ids + oldest]!;
     this.removeAt(oldest);
     const n = this.sample(this.o.shuffleLength - 1, rng);
     const entries: number[] = [];
     entries.push(this.self, 0);
     for (let j = 0; j < n; j++) {
       const i = buf[this.pickedAt + j]!;
-      buf[this.sentAt + j] = buf[i]!;
-      entries.push(buf[i]!, buf[age + i]!);
+      buf[this.sentAt + j] = buf[ids + i]!;
+      entries.push(buf[ids + i]!, buf[age + i]!);
     }
     this.sentCount = n;
     return { to: q, entries };
@@ -131,8 +141,8 @@ export class PeerSamplingCyclon implements PeerSampler {
     const reply: number[] = [];
     for (let j = 0; j < n; j++) {
       const i = buf[this.pickedAt + j]!;
-      buf[this.sentAt + j] = buf[i]!;
-      reply.push(buf[i]!, buf[this.age + i]!);
+      buf[this.sentAt + j] = buf[this.ids + i]!;
+      reply.push(buf[this.ids + i]!, buf[this.age + i]!);
     }
     this.sentCount = n;
     this.merge(entries);
@@ -161,7 +171,7 @@ export class PeerSamplingCyclon implements PeerSampler {
       const j = --this.sentCount;
       const victim = this.find(buf[this.sentAt + j]!, buf[this.pickedAt + j]!);
       if (victim >= 0) {
-        buf[victim] = id;
+        buf[this.ids + victim] = id;
         buf[this.age + victim] = age;
         this.setBit(id);
       }
@@ -197,18 +207,19 @@ export class PeerSamplingCyclon implements PeerSampler {
 
   /** Position of `id`, looked for first at `hint` (where it was when sampled). */
   private find(id: number, hint: number): number {
-    return hint < this.size && this.buf[hint] === id ? hint : this.indexOf(id);
+    return hint < this.size && this.buf[this.ids + hint] === id ? hint : this.indexOf(id);
   }
 
   /** Position of `id` in the view, or -1 (a plain loop: cheaper than TypedArray#indexOf here). */
   private indexOf(id: number): number {
     const buf = this.buf;
-    for (let i = 0, n = this.size; i < n; i++) if (buf[i] === id) return i;
+    const ids = this.ids;
+    for (let i = 0, n = this.size; i < n; i++) if (buf[ids + i] === id) return i;
     return -1;
   }
 
   private add(id: number, age: number): void {
-    this.buf[this.size] = id;
+    this.buf[this.ids + this.size] = id;
     this.buf[this.age + this.size] = age;
     this.size++;
     this.setBit(id);
@@ -221,10 +232,11 @@ export class PeerSamplingCyclon implements PeerSampler {
 
   private removeAt(i: number): void {
     const buf = this.buf;
+    const ids = this.ids;
     const last = --this.size;
-    buf[i] = buf[last]!;
+    buf[ids + i] = buf[ids + last]!;
     buf[this.age + i] = buf[this.age + last]!;
     buf.fill(0, this.filterAt, this.filterAt + FILTER_WORDS);
-    for (let k = 0; k < last; k++) this.setBit(buf[k]!);
+    for (let k = 0; k < last; k++) this.setBit(buf[ids + k]!);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PeerSamplingCyclon } from '../../../protocols/peer-sampling-cyclon.ts';
 import { PeerSamplingUniform } from '../../../protocols/peer-sampling-uniform.ts';
+import { Int32Arena } from '../../../src/core/int32-arena.ts';
 import { Rng } from '../../../src/core/rng.ts';
 
 describe('PeerSamplingUniform', () => {
@@ -31,13 +32,24 @@ describe('PeerSamplingUniform', () => {
 });
 
 /** Runs Cyclon shuffles among n nodes (all awake) for `rounds` rounds, delivering immediately. */
-function cyclonNetwork(n: number, rounds: number, viewSize = 6, shuffleLength = 3) {
+function cyclonNetwork(
+  n: number,
+  rounds: number,
+  viewSize = 6,
+  shuffleLength = 3,
+  arena?: Int32Arena,
+) {
   const rng = new Rng(9);
   // A ring bootstrap: each node knows only its successor.
   const nodes = Array.from(
     { length: n },
     (_, i) =>
-      new PeerSamplingCyclon(i, { viewSize, shuffleLength, shuffleEveryRounds: 1 }, [(i + 1) % n]),
+      new PeerSamplingCyclon(
+        i,
+        { viewSize, shuffleLength, shuffleEveryRounds: 1 },
+        [(i + 1) % n],
+        arena,
+      ),
   );
   for (let r = 0; r < rounds; r++) {
     for (const node of nodes) {
@@ -51,6 +63,21 @@ function cyclonNetwork(n: number, rounds: number, viewSize = 6, shuffleLength = 
 }
 
 describe('PeerSamplingCyclon', () => {
+  it('behaves the same in a shared arena as in buffers of its own (regions never overlap)', () => {
+    // 3 nodes' words per chunk: regions at both ends of a chunk, and in several chunks.
+    const words = 4 * 6 + 8 + 11;
+    const shared = cyclonNetwork(40, 25, 6, 3, new Int32Arena(3 * words + 5));
+    const own = cyclonNetwork(40, 25);
+    const rng = new Rng(4);
+    for (let i = 0; i < 40; i++) {
+      expect(shared[i]!.view()).toEqual(own[i]!.view());
+      shared[i]!.markAsleep((i + 7) % 40);
+      own[i]!.markAsleep((i + 7) % 40);
+      expect(shared[i]!.pickSleeper(rng)).toBe((i + 7) % 40);
+    }
+    expect(shared.map((s) => s.view())).toEqual(own.map((s) => s.view()));
+  });
+
   it('keeps views bounded, self-free and duplicate-free while they fill up from a ring', () => {
     const nodes = cyclonNetwork(50, 30);
     for (const node of nodes) {
