@@ -43,9 +43,48 @@ export type Trainer = (
   options: ConsolidationOptions,
 ) => void;
 
-interface Layer {
-  readonly protocol: Protocol<unknown>;
-  readonly state: unknown;
+/**
+ * What the agents running the same protocols share: the protocols in stack order, the one owning
+ * each message type (its index, −1 none), and those that overhear. Built once per stack and
+ * subset (`planFor`), so a message's dispatch reads a table every agent uses, warm in cache,
+ * and only its own node's protocol states.
+ */
+interface StackPlan {
+  readonly protocols: readonly Protocol<unknown>[];
+  readonly owner: Int8Array;
+  /** Indices of the protocols that overhear every message, in stack order. */
+  readonly listeners: readonly number[];
+}
+
+/** Message type numbers the owner table covers (MsgType is append-only, well below this). */
+const TYPE_SLOTS = 128;
+
+const plans = new WeakMap<readonly Protocol<never>[], Map<string, StackPlan>>();
+
+/** The plan of `stack` for an agent running the protocols at `running` (indices into it). */
+function planFor(stack: readonly Protocol<never>[], running: readonly number[]): StackPlan {
+  let byRunning = plans.get(stack);
+  if (byRunning === undefined) plans.set(stack, (byRunning = new Map()));
+  const key = running.join(',');
+  let plan = byRunning.get(key);
+  if (plan === undefined) {
+    const protocols = running.map((i) => stack[i] as Protocol<unknown>);
+    const owner = new Int8Array(TYPE_SLOTS).fill(-1);
+    protocols.forEach((p, i) => {
+      for (const t of p.types) {
+        // Type numbers are the wire format: one owner each.
+        if (owner[t] !== -1)
+          throw new Error(
+            `protocols ${protocols[owner[t]!]!.name} and ${p.name} both claim type ${t}`,
+          );
+        owner[t] = i;
+      }
+    });
+    const listeners = protocols.flatMap((p, i) => (p.overhear ? [i] : []));
+    plan = { protocols, owner, listeners };
+    byRunning.set(key, plan);
+  }
+  return plan;
 }
 
 export class PmAgent implements Agent<Message> {
@@ -53,18 +92,17 @@ export class PmAgent implements Agent<Message> {
   readonly policy: NodePolicy;
   /** The consolidation layer's state (the hypervisor and the invariant checks read it). */
   readonly consolidation: ConsolidationState;
-  private readonly layers: Layer[] = [];
-  /** The layer owning each message type. */
-  private readonly owner: (Layer | undefined)[] = [];
+  private readonly plan: StackPlan;
+  /** This node's state of each of `plan.protocols`. */
+  private readonly states: unknown[] = [];
   /**
-   * The first layer that overhears every message (the peer sampler's), as its protocol and state
-   * in this object's own fields: every message reaches it, and on a large run an array and a
-   * layer object more to load per message are two cache misses more. Later ones (none in the
-   * stacks we run) in `moreListeners`.
+   * The first protocol that overhears every message (the peer sampler), with its state, in this
+   * object's own fields: every message reaches it, and on a large run an array more to load per
+   * message is a cache miss more. Later ones (none in the stacks we run) from the plan.
    */
   private readonly listener: Protocol<unknown> | null = null;
   private readonly listenerState: unknown = null;
-  private readonly moreListeners: Layer[] | null = null;
+  private readonly moreListeners: boolean;
   /** Messages that reached this PM while it was crashed, and were lost. */
   lostWhileDown = 0;
 
@@ -87,25 +125,20 @@ export class PmAgent implements Agent<Message> {
       sampler: spec.sampler,
       options: spec.options,
     };
-    for (const p of stack as readonly Protocol<unknown>[]) {
+    const running: number[] = [];
+    (stack as readonly Protocol<unknown>[]).forEach((p, i) => {
       const state = p.init(ctx);
-      if (state === null) continue;
-      const layer = { protocol: p, state };
-      this.layers.push(layer);
-      for (const t of p.types) {
-        // Type numbers are the wire format: one owner each.
-        if (this.owner[t] !== undefined)
-          throw new Error(
-            `protocols ${this.owner[t].protocol.name} and ${p.name} both claim type ${t}`,
-          );
-        this.owner[t] = layer;
-      }
-      if (!p.overhear) continue;
-      if (this.listener === null) {
-        this.listener = p;
-        this.listenerState = state;
-      } else (this.moreListeners ??= []).push(layer);
+      if (state === null) return;
+      running.push(i);
+      this.states.push(state);
+    });
+    this.plan = planFor(stack, running);
+    const listeners = this.plan.listeners;
+    if (listeners.length > 0) {
+      this.listener = this.plan.protocols[listeners[0]!]!;
+      this.listenerState = this.states[listeners[0]!];
     }
+    this.moreListeners = listeners.length > 1;
     const consolidation = this.stateOf(CONSOLIDATION);
     if (consolidation === undefined)
       throw new Error('a PM stack must run the consolidation protocol');
@@ -123,7 +156,8 @@ export class PmAgent implements Agent<Message> {
 
   /** The state protocol `p` keeps on this node, or undefined when the node does not run it. */
   stateOf<S>(p: Protocol<S, never>): S | undefined {
-    return this.layers.find((l) => l.protocol === (p as Protocol<unknown>))?.state as S | undefined;
+    const i = this.plan.protocols.indexOf(p as Protocol<unknown>);
+    return i < 0 ? undefined : (this.states[i] as S);
   }
 
   onStepStart(): void {
@@ -150,12 +184,14 @@ export class PmAgent implements Agent<Message> {
       return;
     }
     if (this.listener !== null) this.listener.overhear!(this.listenerState, m);
-    const more = this.moreListeners;
-    if (more !== null)
-      for (let i = 0; i < more.length; i++) more[i]!.protocol.overhear!(more[i]!.state, m);
-    const layer = this.owner[m.type];
-    if (layer === undefined) this.sink.rejected(this.node.id, m);
-    else this.step(layer, m);
+    const plan = this.plan;
+    if (this.moreListeners) {
+      const l = plan.listeners;
+      for (let k = 1; k < l.length; k++) plan.protocols[l[k]!]!.overhear!(this.states[l[k]!], m);
+    }
+    const i = m.type >= 0 && m.type < TYPE_SLOTS ? plan.owner[m.type]! : -1;
+    if (i < 0) this.sink.rejected(this.node.id, m);
+    else this.step(plan.protocols[i]!, this.states[i], m);
   }
 
   onRoundEnd(): void {
@@ -246,20 +282,21 @@ export class PmAgent implements Agent<Message> {
   }
 
   private everyLayer(ev: NodeTick): void {
-    const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) this.step(layers[i]!, ev);
+    const protocols = this.plan.protocols;
+    const states = this.states;
+    for (let i = 0; i < protocols.length; i++) this.step(protocols[i]!, states[i], ev);
   }
 
-  /** One step of one layer, its effects carried out, then any event it raised for itself. */
-  private step(layer: Layer, ev: Message | NodeTick): void {
+  /** One step of one protocol, its effects carried out, then any event it raised for itself. */
+  private step(protocol: Protocol<unknown>, state: unknown, ev: Message | NodeTick): void {
     const out = this.out;
-    layer.protocol.step(layer.state, ev, out);
+    protocol.step(state, ev, out);
     for (;;) {
       const raised = out.raised;
       out.raised = null;
       this.carryOut();
       if (raised === null) return;
-      layer.protocol.step(layer.state, raised, out);
+      protocol.step(state, raised, out);
     }
   }
 
