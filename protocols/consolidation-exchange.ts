@@ -17,7 +17,13 @@ import {
   selfInput,
   selfState,
 } from './consolidation-rules.ts';
-import { RecordKind, type ConsolidationState, type OutSession } from './consolidation-state.ts';
+import {
+  RecordKind,
+  decisionRecord,
+  recordKind,
+  type ConsolidationState,
+  type OutSession,
+} from './consolidation-state.ts';
 import { MsgFlag, MsgType, message, type Message, type MsgTypeCode } from './messages.ts';
 import { nextSeq } from './pm-node.ts';
 import { reply, tick, type NodeTick, type Out } from './protocol.ts';
@@ -205,8 +211,9 @@ export function onOffer(c: ConsolidationState, m: Message, out: Out): void {
   const rec = c.records.get(key);
   if (rec !== undefined) {
     // A retransmission or duplicate: repeat the answer given, never decide twice.
-    if (rec.kind === RecordKind.Accepted) reply(n, out, m, MsgType.Accept);
-    else if (rec.kind === RecordKind.Rejected || rec.kind === RecordKind.Refused)
+    const kind = recordKind(rec);
+    if (kind === RecordKind.Accepted) reply(n, out, m, MsgType.Accept);
+    else if (kind === RecordKind.Rejected || kind === RecordKind.Refused)
       reply(n, out, m, MsgType.Reject);
     return; // Committed: the sender is past this offer
   }
@@ -227,7 +234,7 @@ export function onOffer(c: ConsolidationState, m: Message, out: Out): void {
     } else ok = fit === 1;
   }
   if (!ok) {
-    c.records.set(key, { kind: RecordKind.Rejected, round: n.round });
+    c.records.set(key, decisionRecord(RecordKind.Rejected, n.round));
     reply(n, out, m, MsgType.Reject);
     return;
   }
@@ -243,7 +250,7 @@ export function onOffer(c: ConsolidationState, m: Message, out: Out): void {
   c.reserved = c.reservations.size;
   c.cpuReservedMips += m.cpuMips;
   c.ramReservedMb += m.ramMb;
-  c.records.set(key, { kind: RecordKind.Accepted, round: n.round });
+  c.records.set(key, decisionRecord(RecordKind.Accepted, n.round));
   reply(n, out, m, MsgType.Accept);
 }
 
@@ -281,13 +288,13 @@ export function onTransfer(c: ConsolidationState, m: Message, out: Out): void {
   const n = c.node;
   const key = recordKey(m.from, m.re);
   const rec = c.records.get(key);
-  if (rec?.kind === RecordKind.Committed) {
+  if (rec !== undefined && recordKind(rec) === RecordKind.Committed) {
     reply(n, out, m, MsgType.Done);
     return;
   }
   const r = c.reservations.get(key);
   if (r === undefined || r.vm !== m.vm || n.asleep) {
-    c.records.set(key, { kind: RecordKind.Refused, round: n.round });
+    c.records.set(key, decisionRecord(RecordKind.Refused, n.round));
     reply(n, out, m, MsgType.Nack);
     return;
   }
@@ -302,7 +309,7 @@ export function onTransfer(c: ConsolidationState, m: Message, out: Out): void {
   n.vms.push(m.vm);
   n.cpuUsedMips += m.cpuMips;
   n.ramUsedMb += m.ramMb;
-  c.records.set(key, { kind: RecordKind.Committed, round: n.round });
+  c.records.set(key, decisionRecord(RecordKind.Committed, n.round));
   out.migrated(m.vm, m.from);
   out.learnIn(r.token, r.state, r.action, selfState(c));
   reply(n, out, m, MsgType.Done);

@@ -53,9 +53,25 @@ export const RecordKind = {
   Refused: 4,
 } as const;
 
-export interface DecisionRecord {
-  kind: (typeof RecordKind)[keyof typeof RecordKind];
-  round: number;
+export type RecordKindCode = (typeof RecordKind)[keyof typeof RecordKind];
+
+/**
+ * An answer given to an offer: its kind and the round it was given, packed in one small integer
+ * (round × 8 + kind), so that a PM's records are a Map of numbers, with no object per answer (a
+ * PM keeps the answers of the last `recordTtlRounds` rounds, dozens of them).
+ */
+export type DecisionRecord = number;
+
+export function decisionRecord(kind: RecordKindCode, round: number): DecisionRecord {
+  return round * 8 + kind;
+}
+
+export function recordKind(r: DecisionRecord): RecordKindCode {
+  return (r & 7) as RecordKindCode;
+}
+
+export function recordRound(r: DecisionRecord): number {
+  return Math.floor(r / 8);
 }
 
 export interface ConsolidationState {

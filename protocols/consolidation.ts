@@ -7,7 +7,7 @@
  */
 import { pairOf } from '../src/model/levels.ts';
 import type { ConsolidationState } from './consolidation-state.ts';
-import { RecordKind } from './consolidation-state.ts';
+import { RecordKind, decisionRecord, recordRound } from './consolidation-state.ts';
 import { isOverloaded } from './consolidation-rules.ts';
 import {
   CONTINUE_OFFERING,
@@ -228,7 +228,7 @@ function expireReservations(c: ConsolidationState, out: Out): void {
       c.reserved = c.reservations.size;
       c.cpuReservedMips -= r.cpuMips;
       c.ramReservedMb -= r.ramMb;
-      c.records.set(key, { kind: RecordKind.Refused, round });
+      c.records.set(key, decisionRecord(RecordKind.Refused, round));
       if (r.token !== 0) out.forget(r.token);
     }
   }
@@ -242,7 +242,7 @@ function expireReservations(c: ConsolidationState, out: Out): void {
 function pruneRecords(c: ConsolidationState): void {
   const round = c.node.round;
   for (const [key, r] of c.records) {
-    if (round - r.round > c.options.recordTtlRounds && !c.reservations.has(key))
+    if (round - recordRound(r) > c.options.recordTtlRounds && !c.reservations.has(key))
       c.records.delete(key);
   }
 }

@@ -13,7 +13,7 @@ import type { Workload } from '../../src/workload/workload.ts';
 import type { Message } from '../../protocols/messages.ts';
 import type { PmAgent } from '../../nodes/pm-agent.ts';
 import { recordKey } from '../../protocols/consolidation-rules.ts';
-import { RecordKind } from '../../protocols/consolidation-state.ts';
+import { RecordKind, recordKind } from '../../protocols/consolidation-state.ts';
 
 /**
  * A simulation over a fault-injecting network (`faults`' rates, up to 4 phases of delay, its own
@@ -98,7 +98,7 @@ export function staleEscrows(sim: Simulation): number[] {
 /** Has PM `peer` committed the Transfer from `sender` for its offer `offerSeq` (only the Done is outstanding)? */
 function committedByPeer(sim: Simulation, sender: number, peer: number, offerSeq: number): boolean {
   const rec = sim.agents[peer]?.consolidation.records.get(recordKey(sender, offerSeq));
-  return rec?.kind === RecordKind.Committed;
+  return rec !== undefined && recordKind(rec) === RecordKind.Committed;
 }
 
 /**
