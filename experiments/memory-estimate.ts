@@ -32,11 +32,13 @@ const HEAP_PER_VM = 2 * KB;
 /**
  * Tables per PM of the policies that keep Q-tables (φout and φin and their companions), by
  * `--qtables`: dense 2 × 26 KB zeroed and touched; sparse rows of 324 B as states are visited
- * (issue 12: 12,000 PMs × 1 step peaked at 172 MB RSS sparse, 978 MB dense).
+ * (issue 12: 12,000 PMs × 1 step peaked at 172 MB RSS sparse, 978 MB dense). Sparse, measured by
+ * `bytes()` after a day: qlearning 0.7 KB per PM (a few states visited); glap's local training
+ * visits more, about 64 rows in all (21 KB).
  */
 const TABLES_PER_PM: Record<string, Record<'dense' | 'sparse', number>> = {
-  qlearning: { dense: 110 * KB, sparse: 16 * KB },
-  glap: { dense: 110 * KB, sparse: 16 * KB },
+  qlearning: { dense: 110 * KB, sparse: 4 * KB },
+  glap: { dense: 110 * KB, sparse: 24 * KB },
 };
 /** TensorFlow.js with its wasm memory, and each DQN network. */
 const DQN_BASE = 110 * MB;
