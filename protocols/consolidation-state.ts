@@ -78,6 +78,8 @@ export interface ConsolidationState {
   /** The PM (shared with the other protocols of its stack). */
   readonly node: PmNode;
   readonly policy: NodePolicy;
+  /** `policy.gossips`, kept here: every awake PM reads it every round, and its policy is elsewhere. */
+  readonly gossips: boolean;
   /** The node's peer sampler (a service of the stack's lower layer). */
   readonly sampler: PeerSampler;
   readonly options: ConsolidationOptions;
@@ -117,6 +119,7 @@ export function createConsolidation(
   return {
     node,
     policy,
+    gossips: policy.gossips,
     sampler,
     options,
     cpuReservedMips: 0,

@@ -187,7 +187,7 @@ function onRoundStart(c: ConsolidationState, out: Out): void {
       }
     }
   }
-  if (!c.policy.gossips) out.held = true;
+  if (!c.gossips) out.held = true;
 }
 
 /** At most one new exchange: a Wake when stuck overloaded, else a Probe on this PM's turn. */

@@ -75,12 +75,14 @@ export class PeerSamplingCyclon implements PeerSampler {
     const words = 4 * o.viewSize + FILTER_WORDS + SLEEPER_WORDS;
     const region = arena ? arena.take(words) : Int32Arena.single(words);
     this.buf = region.buf;
-    this.ids = region.at;
+    // The two filters first: every message's first look at the view (is its sender a sleeper
+    // I remember, or in my view?) reads them, side by side.
+    this.sleepersAt = region.at;
+    this.filterAt = this.sleepersAt + SLEEPER_WORDS;
+    this.ids = this.filterAt + FILTER_WORDS;
     this.age = this.ids + o.viewSize;
     this.sentAt = this.ids + 2 * o.viewSize;
     this.pickedAt = this.ids + 3 * o.viewSize;
-    this.filterAt = this.ids + 4 * o.viewSize;
-    this.sleepersAt = this.filterAt + FILTER_WORDS;
     sleepersInit(this.buf, this.sleepersAt);
     for (const id of bootstrap)
       if (id !== self && !this.has(id) && this.size < o.viewSize) this.add(id, 0);
