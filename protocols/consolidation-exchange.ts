@@ -293,6 +293,13 @@ export function onTransfer(c: ConsolidationState, m: Message, out: Out): void {
     return;
   }
   const r = c.reservations.get(key);
+  if (r === undefined && n.vms.includes(m.vm)) {
+    // Committed long ago, its record pruned since (recordTtlRounds), every Done lost: the VM runs
+    // here, so the sender no longer has it. A Nack would hand it back, and it would run twice.
+    c.records.set(key, decisionRecord(RecordKind.Committed, n.round));
+    reply(n, out, m, MsgType.Done);
+    return;
+  }
   if (r === undefined || r.vm !== m.vm || n.asleep) {
     c.records.set(key, decisionRecord(RecordKind.Refused, n.round));
     reply(n, out, m, MsgType.Nack);

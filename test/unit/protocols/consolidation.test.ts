@@ -199,6 +199,19 @@ describe('handlers as data', () => {
     expect(b.node.vms).toEqual([10, 12]);
   });
 
+  it('a Transfer retransmitted after its Committed record was pruned still gets Done, not Nack', () => {
+    const b = node(1, [10]);
+    step(CONSOLIDATION, b, offer(0, 1, 5, 12));
+    step(CONSOLIDATION, b, transfer(0, 1, 6, 5, 12)); // committed; say its Done is lost, every time
+    b.node.round = 64 * Math.ceil((PLAIN_PROTOCOL.recordTtlRounds + 2) / 64); // a pruning round
+    step(CONSOLIDATION, b, ROUND_START);
+    expect(b.records.size).toBe(0);
+    expect(sends(step(CONSOLIDATION, b, transfer(0, 1, 6, 5, 12)))).toEqual(['Done 1→0']);
+    expect(b.node.vms).toEqual([10, 12]);
+    // A VM that is not here is still refused.
+    expect(sends(step(CONSOLIDATION, b, transfer(0, 1, 8, 7, 13)))).toEqual(['Nack 1→0']);
+  });
+
   it('an expired reservation forgets its decision; the late Transfer is refused (Nack)', () => {
     const { p } = spyPolicy();
     const b = node(1, [10], { policy: p });
