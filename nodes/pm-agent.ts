@@ -72,6 +72,8 @@ function planFor(stack: readonly Protocol<never>[], running: readonly number[]):
     const owner = new Int8Array(TYPE_SLOTS).fill(-1);
     protocols.forEach((p, i) => {
       for (const t of p.types) {
+        if (!(Number.isInteger(t) && t > 0 && t < TYPE_SLOTS))
+          throw new Error(`protocol ${p.name} claims type ${t}, outside 1..${TYPE_SLOTS - 1}`);
         // Type numbers are the wire format: one owner each.
         if (owner[t] !== -1)
           throw new Error(

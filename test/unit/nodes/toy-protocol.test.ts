@@ -102,4 +102,9 @@ describe('adding a protocol as one module', () => {
     expect(() => agents(stack)).toThrow('protocols heartbeat and twin both claim type 40');
     expect(() => messageCodecFor(stack)).toThrow('claim message type 40');
   });
+
+  it('a message type outside the dispatch table is refused', () => {
+    const far = { ...HEARTBEAT_PROTOCOL, name: 'far', types: [200] } as unknown as Protocol<never>;
+    expect(() => agents([...STACK, far])).toThrow('protocol far claims type 200, outside 1..127');
+  });
 });
