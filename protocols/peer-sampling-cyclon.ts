@@ -42,12 +42,13 @@ const FILTER_WORDS = 8;
 
 export class PeerSamplingCyclon implements PeerSampler {
   // The view is kept in typed-array words (few objects to reach per message, nothing allocated
-  // per round), a region of an arena shared with the process's other nodes (src/core/int32-arena.ts):
-  // ids from `ids` (viewSize of them), their ages from `age`, the ids sent in the pending shuffle from
-  // `sentAt`, the view indices drawn by `sample` from `pickedAt` (for a sent entry: where it was
-  // when sent), at `filterAt` a 256-bit filter of the view's ids, and at `sleepersAt` the sleepers
-  // it remembers (peer-sampling.ts, SleeperMemory's layout). Order matters (random draws index
-  // into the view), so additions append and removals move the last entry into the hole.
+  // per round): a region of an arena shared with the process's other nodes (src/core/int32-arena.ts),
+  // holding in order the sleepers it remembers at `sleepersAt` (peer-sampling.ts, SleeperMemory's
+  // layout), a 256-bit filter of the view's ids at `filterAt`, the ids from `ids` (viewSize of
+  // them), their ages from `age`, the ids sent in the pending shuffle from `sentAt`, and the view
+  // indices drawn by `sample` from `pickedAt` (for a sent entry: where it was when sent). Order
+  // matters (random draws index into the view), so additions append and removals move the last
+  // entry into the hole.
   private readonly buf: Int32Array;
   private readonly ids: number;
   private readonly age: number;
