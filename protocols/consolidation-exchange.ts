@@ -352,7 +352,10 @@ export function continueOffering(c: ConsolidationState, out: Out): void {
 export function onNack(c: ConsolidationState, m: Message, out: Out): void {
   if (!matches(c, m, 'transferring')) return;
   const s = c.out!;
-  takeBack(c, s);
+  // Where PMs can crash, a recipient that committed the VM, crashed (the VM restarted elsewhere)
+  // and came back answers a retransmission with Nack: its hypervisor says whether it runs here.
+  const runsHere = c.node.sensor.runsHere;
+  if (runsHere === undefined || runsHere(s.vm, c.node.id)) takeBack(c, s);
   c.out = null;
   out.forget(s.token);
 }

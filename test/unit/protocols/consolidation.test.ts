@@ -379,4 +379,34 @@ describe('handlers as data', () => {
     const asking = toTransferring(undefined);
     expect(sends(asking.fx)).toEqual(['Transfer 0→1']);
   });
+
+  it('a Nack takes the VM back only where the hypervisor says it still runs', () => {
+    const nacked = (runsHere?: boolean) => {
+      const s = { ...sensor, ...(runsHere === undefined ? {} : { runsHere: () => runsHere }) };
+      const a = consolidationNode({
+        id: 0,
+        vms: [12, 10],
+        sensor: s,
+        options: PLAIN_PROTOCOL,
+        policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
+        sampler: towards(1),
+      });
+      step(CONSOLIDATION, a, ROUND_INITIATE);
+      step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
+      step(CONSOLIDATION, a, { ...message(MsgType.Accept, 1, 0, 5), re: a.out!.last.seq });
+      const vm = a.out!.vm;
+      step(CONSOLIDATION, a, { ...message(MsgType.Nack, 1, 0, 6), re: a.out!.last.seq });
+      expect(a.out).toBeNull();
+      return { a, vm };
+    };
+    // PMs never crash, or the migration never switched over: the VM is the sender's again.
+    for (const runsHere of [undefined, true]) {
+      const { a, vm } = nacked(runsHere);
+      expect(a.node.vms).toContain(vm);
+    }
+    // The recipient committed it, crashed and came back: the VM runs elsewhere, not here.
+    const gone = nacked(false);
+    expect(gone.a.node.vms).not.toContain(gone.vm);
+    expect(gone.a.node.ramUsedMb).toBe(1613 - VMS[gone.vm]![1]);
+  });
 });
