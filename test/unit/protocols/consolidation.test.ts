@@ -64,6 +64,27 @@ function offer(from: number, to: number, seq: number, vm: number): Message {
   return m;
 }
 
+/**
+ * PM 0 (VMs 12 and 10) invited by PM 1 and accepted: its VM in escrow, its Transfer sent. `runsHere`:
+ * what its hypervisor says of a VM (absent: PMs never crash, and it cannot tell).
+ */
+function transferringSender(runsHere?: boolean): ConsolidationState {
+  const s = { ...sensor, ...(runsHere === undefined ? {} : { runsHere: () => runsHere }) };
+  const a = consolidationNode({
+    id: 0,
+    vms: [12, 10],
+    sensor: s,
+    options: PLAIN_PROTOCOL,
+    policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
+    sampler: towards(1),
+  });
+  step(CONSOLIDATION, a, ROUND_INITIATE);
+  step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
+  step(CONSOLIDATION, a, { ...message(MsgType.Accept, 1, 0, 5), re: a.out!.last.seq });
+  expect(a.out!.phase).toBe('transferring');
+  return a;
+}
+
 function transfer(from: number, to: number, seq: number, re: number, vm: number): Message {
   const m = offer(from, to, seq, vm);
   m.type = MsgType.Transfer;
@@ -342,19 +363,7 @@ describe('handlers as data', () => {
 
   it('a Transfer unanswered past the retries: the hypervisor decides (VM taken back, or gone)', () => {
     const toTransferring = (runsHere?: boolean) => {
-      const s = { ...sensor, ...(runsHere === undefined ? {} : { runsHere: () => runsHere }) };
-      const a = consolidationNode({
-        id: 0,
-        vms: [12, 10],
-        sensor: s,
-        options: PLAIN_PROTOCOL,
-        policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
-        sampler: towards(1),
-      });
-      step(CONSOLIDATION, a, ROUND_INITIATE);
-      step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
-      step(CONSOLIDATION, a, { ...message(MsgType.Accept, 1, 0, 5), re: a.out!.last.seq });
-      expect(a.out!.phase).toBe('transferring');
+      const a = transferringSender(runsHere);
       const vm = a.out!.vm;
       expect(a.node.vms).not.toContain(vm); // in escrow
       for (let r = 1; r <= PLAIN_PROTOCOL.maxOfferRetries; r++) {
@@ -382,18 +391,7 @@ describe('handlers as data', () => {
 
   it('a Nack takes the VM back only where the hypervisor says it still runs', () => {
     const nacked = (runsHere?: boolean) => {
-      const s = { ...sensor, ...(runsHere === undefined ? {} : { runsHere: () => runsHere }) };
-      const a = consolidationNode({
-        id: 0,
-        vms: [12, 10],
-        sensor: s,
-        options: PLAIN_PROTOCOL,
-        policy: new PolicyQLearning(new Rng(0), GREEDY_Q),
-        sampler: towards(1),
-      });
-      step(CONSOLIDATION, a, ROUND_INITIATE);
-      step(CONSOLIDATION, a, { ...message(MsgType.Invite, 1, 0, 4), re: a.out!.last.seq });
-      step(CONSOLIDATION, a, { ...message(MsgType.Accept, 1, 0, 5), re: a.out!.last.seq });
+      const a = transferringSender(runsHere);
       const vm = a.out!.vm;
       step(CONSOLIDATION, a, { ...message(MsgType.Nack, 1, 0, 6), re: a.out!.last.seq });
       expect(a.out).toBeNull();
