@@ -351,9 +351,17 @@ export function continueOffering(c: ConsolidationState, out: Out): void {
 
 export function onNack(c: ConsolidationState, m: Message, out: Out): void {
   if (!matches(c, m, 'transferring')) return;
-  const s = c.out!;
   // Where PMs can crash, a recipient that committed the VM, crashed (the VM restarted elsewhere)
   // and came back answers a retransmission with Nack: its hypervisor says whether it runs here.
+  endTransfer(c, c.out!, out);
+}
+
+/**
+ * Ends a transferring session without Done: the VM in escrow is this PM's again, unless its
+ * hypervisor (where PMs can crash; elsewhere it cannot tell, and a VM cannot leave unseen) says
+ * the migration switched over.
+ */
+export function endTransfer(c: ConsolidationState, s: OutSession, out: Out): void {
   const runsHere = c.node.sensor.runsHere;
   if (runsHere === undefined || runsHere(s.vm, c.node.id)) takeBack(c, s);
   c.out = null;
@@ -361,7 +369,7 @@ export function onNack(c: ConsolidationState, m: Message, out: Out): void {
 }
 
 /** The VM in escrow did not move: it is this PM's again. */
-export function takeBack(c: ConsolidationState, s: OutSession): void {
+function takeBack(c: ConsolidationState, s: OutSession): void {
   const n = c.node;
   n.vms.push(s.vm);
   n.cpuUsedMips += s.vmCpuMips;

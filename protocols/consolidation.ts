@@ -12,8 +12,8 @@ import { isOverloaded } from './consolidation-rules.ts';
 import {
   CONTINUE_OFFERING,
   continueOffering,
-  takeBack,
   copyOf,
+  endTransfer,
   matches,
   onAccept,
   onDone,
@@ -172,11 +172,8 @@ function onRoundStart(c: ConsolidationState, out: Out): void {
         // hypervisor says whether the migration switched over (the VM left: the session ends)
         // or not (the VM is taken back, as on Nack). No Transfer is in flight at a round's
         // start, so a late commit cannot follow.
-        const runsHere = n.sensor.runsHere;
-        if (runsHere !== undefined && s.retries >= c.options.maxOfferRetries) {
-          c.out = null;
-          out.forget(s.token);
-          if (runsHere(s.vm, n.id)) takeBack(c, s);
+        if (n.sensor.runsHere !== undefined && s.retries >= c.options.maxOfferRetries) {
+          endTransfer(c, s, out);
           break;
         }
         s.retries++;
