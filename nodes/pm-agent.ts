@@ -104,14 +104,6 @@ export class PmAgent implements Agent<Message> {
   private readonly s0: unknown = null;
   private readonly s1: unknown = null;
   private readonly s2: unknown = null;
-  /**
-   * The first protocol that overhears every message (the peer sampler), with its state, in this
-   * object's own fields: every message reaches it, and on a large run an array more to load per
-   * message is a cache miss more. Later ones (none in the stacks we run) from the plan.
-   */
-  private readonly listener: Protocol<unknown> | null = null;
-  private readonly listenerState: unknown = null;
-  private readonly moreListeners: boolean;
   /** Messages that reached this PM while it was crashed, and were lost. */
   lostWhileDown = 0;
 
@@ -145,12 +137,6 @@ export class PmAgent implements Agent<Message> {
     this.s0 = this.states[0] ?? null;
     this.s1 = this.states[1] ?? null;
     this.s2 = this.states[2] ?? null;
-    const listeners = this.plan.listeners;
-    if (listeners.length > 0) {
-      this.listener = this.plan.protocols[listeners[0]!]!;
-      this.listenerState = this.states[listeners[0]!];
-    }
-    this.moreListeners = listeners.length > 1;
     const consolidation = this.stateOf(CONSOLIDATION);
     if (consolidation === undefined)
       throw new Error('a PM stack must run the consolidation protocol');
@@ -195,12 +181,9 @@ export class PmAgent implements Agent<Message> {
       this.sink.rejected(this.node.id, m);
       return;
     }
-    if (this.listener !== null) this.listener.overhear!(this.listenerState, m);
     const plan = this.plan;
-    if (this.moreListeners) {
-      const l = plan.listeners;
-      for (let k = 1; k < l.length; k++) plan.protocols[l[k]!]!.overhear!(this.states[l[k]!], m);
-    }
+    const l = plan.listeners;
+    for (let k = 0; k < l.length; k++) plan.protocols[l[k]!]!.overhear!(this.stateAt(l[k]!), m);
     const i = m.type >= 0 && m.type < TYPE_SLOTS ? plan.owner[m.type]! : -1;
     if (i < 0) this.sink.rejected(this.node.id, m);
     else this.step(plan.protocols[i]!, this.stateAt(i), m);
