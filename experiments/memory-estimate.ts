@@ -34,7 +34,8 @@ const HEAP_PER_VM = 2 * KB;
  * `--qtables`: dense 2 × 26 KB zeroed and touched; sparse rows of 324 B as states are visited
  * (issue 12: 12,000 PMs × 1 step peaked at 172 MB RSS sparse, 978 MB dense). Sparse, measured by
  * `bytes()` after a day: qlearning 0.7 KB per PM (a few states visited); glap's local training
- * visits more, about 64 rows in all (21 KB).
+ * visits more, about 64 rows in all (21 KB). With them, 1,000,000 Q-learning PMs × 12 steps (sparse,
+ * `--max-old-space-size=18432`) peaked at 12,951 MB RSS, under the 17.9 GB this estimates.
  */
 const TABLES_PER_PM: Record<string, Record<'dense' | 'sparse', number>> = {
   qlearning: { dense: 110 * KB, sparse: 4 * KB },
@@ -79,6 +80,11 @@ export function memoryLimits(): MemoryLimits {
   };
 }
 
+/** The Node flag that gives a run of this estimate its heap: a quarter above it, in whole GB. */
+export function heapLimitFlag(e: MemoryEstimate): string {
+  return `--max-old-space-size=${Math.ceil((e.heapBytes * 1.25) / MB / 1024) * 1024}`;
+}
+
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
 
 /** Throws a one-sentence UserError when the run would not fit. */
@@ -95,9 +101,8 @@ export function checkMemory(
     );
   }
   if (e.heapBytes > limits.heapLimitBytes) {
-    const mb = Math.ceil((e.heapBytes * 1.25) / MB / 1024) * 1024;
     throw new UserError(
-      `${fleet} would need about ${gb(e.heapBytes)} of JavaScript heap, more than Node's limit of ${gb(limits.heapLimitBytes)}; use fewer --pms, or raise the limit with NODE_OPTIONS=--max-old-space-size=${mb}`,
+      `${fleet} would need about ${gb(e.heapBytes)} of JavaScript heap, more than Node's limit of ${gb(limits.heapLimitBytes)}; use fewer --pms, or raise the limit with NODE_OPTIONS=${heapLimitFlag(e)}`,
     );
   }
 }
